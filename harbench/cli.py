@@ -1,0 +1,105 @@
+"""The ``harbench`` command: ``list``, ``fetch``, ``run`` and ``report``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harbench.errors import HarbenchError
+
+
+def _list(args: argparse.Namespace) -> None:
+    from harbench.datasets import dataset_ids, get_dataset
+    from harbench.models import pipeline_ids
+
+    if args.what == "datasets":
+        for dataset in dataset_ids():
+            print(f"{dataset:12s} {get_dataset(dataset).description}")
+    elif args.what == "models":
+        print("\n".join(pipeline_ids()))
+    else:
+        print("\n".join(sorted(path.stem for path in Path(args.suites_dir).glob("*.toml"))))
+
+
+def _fetch(args: argparse.Namespace) -> None:
+    from harbench.datasets import get_dataset
+    from harbench.datasets.locate import open_archive
+
+    archive = open_archive(get_dataset(args.dataset).source())
+    print(f"{args.dataset}: {len(archive.names())} files verified in {archive.location}")
+
+
+def _run(args: argparse.Namespace) -> None:
+    from harbench.runner.run import run_suite
+    from harbench.runner.store import ResultStore
+    from harbench.runner.suite import load_suite
+
+    suite = load_suite(args.suite, Path(args.suites_dir))
+    run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
+              dry_run=args.dry_run)
+
+
+def _report(args: argparse.Namespace) -> None:
+    from harbench.reporting.report import write_report
+    from harbench.runner.store import ResultStore
+    from harbench.runner.suite import load_suite
+
+    suite = load_suite(args.suite, Path(args.suites_dir))
+    for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir)):
+        print(f"wrote {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harbench", description="Reproducible human activity recognition "
+                                     "benchmarks: classical feature pipelines vs deep learners.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--suites-dir", default="benchmarks/suites", help="folder of suite files "
+                        "(default: benchmarks/suites)")
+    common.add_argument("--results-dir", default="results", help="results store (default: results)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", parents=[common], help="list datasets, models (pipeline ids) or suites")
+    listing.add_argument("what", choices=["datasets", "models", "suites"])
+    listing.set_defaults(handler=_list)
+
+    fetch = commands.add_parser("fetch", help="locate or download a dataset and verify every file")
+    fetch.add_argument("dataset", help="dataset id, e.g. uci_har")
+    fetch.set_defaults(handler=_fetch)
+
+    run = commands.add_parser("run", parents=[common], help="compute every missing cell of a suite")
+    run.add_argument("suite", help="suite name (benchmarks/suites/<name>.toml) or path to a .toml file")
+    run.add_argument("--pipelines", nargs="+", metavar="ID", help="only these pipelines of the suite")
+    run.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="only these seeds of the suite")
+    run.add_argument("--dry-run", action="store_true", help="show what would be computed, compute nothing")
+    run.set_defaults(handler=_run)
+
+    report = commands.add_parser("report", parents=[common], help="write reports/<suite>.md, .csv and .runs.csv from stored results")
+    report.add_argument("suite", help="suite name or path to a .toml file")
+    report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
+    report.set_defaults(handler=_report)
+    return parser
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # finish like Ctrl-C: finished cells stay, no partial file
+    try:
+        args.handler(args)
+    except HarbenchError as error:
+        print(f"harbench: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("harbench: interrupted; finished cells are stored, rerun to resume.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Dataset ids and how to load each one as a `WindowSet`.
+
+``uci_har`` and ``hapt`` are two views of the same UCI HAPT v2.1 recordings: the 6 basic
+activities of UCI HAR (Anguita et al. 2013) and all 12 classes including the postural
+transitions (Reyes-Ortiz et al. 2016). Both use the official 21/9 subject split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from harbench.datasets import uci_hapt
+from harbench.datasets.locate import ArchiveSource, open_archive
+from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
+from harbench.datasets.windowset import WindowSet, windowed_fingerprint
+from harbench.errors import UnknownIdError
+
+ADAPTER_VERSION = 1  # bump when an adapter's output for the same files changes
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset id: where its files come from and how they become windows."""
+
+    id: str
+    description: str
+    citation: str
+    source: Callable[[], ArchiveSource]
+    activity_ids: tuple[int, ...]
+    default_length: int = DEFAULT_LENGTH
+    default_step: int = DEFAULT_STEP
+
+    def source_fingerprint(self) -> str:
+        """Identifies the verified files and the adapter; known without reading any data."""
+        payload = f"{self.id}:{ADAPTER_VERSION}:{self.activity_ids}:{self.source().manifest.digest}"
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
+        """Fingerprint of the WindowSet `load` returns for these windowing parameters."""
+        params = {"length": length or self.default_length, "step": step or self.default_step}
+        return windowed_fingerprint(self.source_fingerprint(), params)
+
+    def load(self, length: int | None = None, step: int | None = None) -> WindowSet:
+        """Read, verify and window the dataset."""
+        archive = open_archive(self.source())
+        names = uci_hapt.activity_names(archive)
+        windows = make_windows(
+            uci_hapt.read_recordings(archive, self.activity_ids),
+            classes=[names[activity] for activity in self.activity_ids],
+            name=self.id, length=length or self.default_length, step=step or self.default_step,
+            fingerprint=self.source_fingerprint(),
+        )
+        test_subjects = np.array(uci_hapt.official_test_subjects(archive))
+        return WindowSet(**{**windows.__dict__, "official_test": np.isin(windows.subjects, test_subjects)})
+
+
+_HAPT_CITATION = (
+    "Reyes-Ortiz, Oneto, Samà, Parra & Anguita (2016), Transition-Aware Human Activity Recognition "
+    "Using Smartphones, Neurocomputing 171:754-767"
+)
+_DATASETS: dict[str, DatasetSpec] = {}
+
+
+def register_dataset(spec: DatasetSpec) -> None:
+    """Make ``spec.id`` loadable by `get_dataset` (and so usable in suites)."""
+    _DATASETS[spec.id] = spec
+
+
+def get_dataset(dataset_id: str) -> DatasetSpec:
+    """The `DatasetSpec` of ``dataset_id``; an unknown id names the known ones."""
+    try:
+        return _DATASETS[dataset_id]
+    except KeyError:
+        raise UnknownIdError(
+            f"Unknown dataset id {dataset_id!r}. Known datasets: {', '.join(sorted(_DATASETS))}."
+        ) from None
+
+
+def dataset_ids() -> list[str]:
+    return sorted(_DATASETS)
+
+
+register_dataset(DatasetSpec(
+    id="uci_har",
+    description="UCI HAR: 6 basic activities from the raw UCI HAPT v2.1 recordings, 30 subjects, 50 Hz, "
+                "official 21/9 subject split",
+    citation="Anguita, Ghio, Oneto, Parra & Reyes-Ortiz (2013), A Public Domain Dataset for Human Activity "
+             "Recognition Using Smartphones, ESANN; data: " + _HAPT_CITATION,
+    source=uci_hapt.official_source,
+    activity_ids=uci_hapt.BASIC_ACTIVITY_IDS,
+))
+register_dataset(DatasetSpec(
+    id="hapt",
+    description="UCI HAPT v2.1: 6 activities and 6 postural transitions, 30 subjects, 50 Hz, "
+                "official 21/9 subject split",
+    citation=_HAPT_CITATION,
+    source=uci_hapt.official_source,
+    activity_ids=uci_hapt.ALL_ACTIVITY_IDS,
+))

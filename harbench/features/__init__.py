@@ -1,0 +1,1 @@
+"""Feature sets computed for all windows of a WindowSet at once."""

@@ -1,0 +1,18 @@
+"""Pipelines: the model registry, classical learners and deep learners."""
+
+from harbench.models import builtin  # noqa: F401  (registers the built-in pipelines)
+from harbench.models.base import WindowClassifier
+from harbench.models.registry import (
+    PipelineContext,
+    describe,
+    make_pipeline,
+    pipeline_ids,
+    register_feature_set,
+    register_learner,
+    register_model,
+)
+
+__all__ = [
+    "PipelineContext", "WindowClassifier", "describe", "make_pipeline", "pipeline_ids", "register_feature_set",
+    "register_learner", "register_model",
+]

@@ -1,0 +1,1 @@
+"""Reports: read stored results only, never retrain."""

@@ -1,0 +1,38 @@
+"""From stored cell records to the per-cell and per-pipeline tables of the CSV contract."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+RUN_COLUMNS = [
+    "dataset", "protocol", "fold", "pipeline", "family", "seed", "accuracy", "macro_f1", "fit_s", "predict_s",
+    "latency_ms", "n_train", "n_val", "n_test", "trained_on", "epochs_run", "n_parameters", "n_features",
+    "dataset_fingerprint", "key",
+]
+SUMMARY_COLUMNS = [
+    "dataset", "protocol", "pipeline", "family", "n_runs", "accuracy_mean", "accuracy_std", "macro_f1_mean",
+    "macro_f1_std", "fit_s_median", "predict_s_median", "latency_ms_median",
+]
+
+
+def runs_table(records: list[dict]) -> pd.DataFrame:
+    """One row per cell with every metric and timing (``<suite>.runs.csv``)."""
+    table = pd.DataFrame([{column: record.get(column) for column in RUN_COLUMNS} for record in records],
+                         columns=RUN_COLUMNS)
+    return table.sort_values(["dataset", "protocol", "pipeline", "fold", "seed"], kind="stable", ignore_index=True)
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and sample standard deviation over folds x seeds, median timings (``<suite>.csv``).
+
+    The standard deviation of a single run is undefined and left empty.
+    """
+    grouped = runs.groupby(["dataset", "protocol", "pipeline", "family"], sort=False)
+    summary = grouped.agg(
+        n_runs=("accuracy", "size"), accuracy_mean=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
+        macro_f1_mean=("macro_f1", "mean"), macro_f1_std=("macro_f1", "std"), fit_s_median=("fit_s", "median"),
+        predict_s_median=("predict_s", "median"), latency_ms_median=("latency_ms", "median"),
+    ).reset_index()
+    summary = summary.sort_values(["dataset", "protocol", "accuracy_mean"], ascending=[True, True, False],
+                                  ignore_index=True)
+    return summary[SUMMARY_COLUMNS]

@@ -1,0 +1,133 @@
+"""The markdown page of a suite: setup, results and environment."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from harbench.datasets.catalog import get_dataset
+
+
+def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A GitHub markdown table; ``align`` has one ``l``/``r`` per column (default left)."""
+    align = align or "l" * len(header)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+
+
+def mean_std(mean: float, std: float, digits: int = 4) -> str:
+    if std is None or (isinstance(std, float) and math.isnan(std)):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
+    spec = get_dataset(splits["dataset"])
+    windowing = splits["windowing"]
+    seconds = windowing["length"] / splits["fs"]
+    overlap = 1 - windowing["step"] / windowing["length"]
+    channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"]))
+    lines = [
+        f"### Dataset `{spec.id}`", "",
+        f"- {spec.description}.",
+        f"- Citation: {spec.citation}.",
+        f"- Channels: {channels}; {splits['fs']:g} Hz.",
+        f"- Windows: {windowing['length']} samples ({seconds:.2f} s), step {windowing['step']} "
+        f"({overlap:.0%} overlap), kept only when wholly inside one labelled segment: "
+        f"{splits['n_windows']:,} windows.",
+        f"- Data fingerprint: `{splits['fingerprint']}` (every file checked against harbench's SHA-256 manifest).",
+        "",
+        f"Protocol `{protocol['name']}` with {len(splits['folds'])} fold(s) x {n_seeds} seed(s). "
+        f"The validation subset ({protocol.get('val_fraction', 0.2):.0%} of the training subjects, chosen with "
+        f"val_seed {protocol.get('val_seed', 0)}) is used for early stopping by learners that use validation "
+        "data; the others train on training and validation subjects together. No subject is on two sides "
+        "of any split.", "",
+    ]
+    for fold in splits["folds"]:
+        subjects = fold["subjects"]
+        lines += [
+            f"Fold {fold['fold']}: train subjects {subjects['train']}; validation subjects {subjects['val']}; "
+            f"test subjects {subjects['test']}.", "",
+        ]
+        counts = fold["class_counts"]
+        rows = [[name, counts["train"][name], counts["val"][name], counts["test"][name],
+                 splits["class_counts"][name]] for name in splits["classes"]]
+        rows.append(["**total**", *(sum(counts[side].values()) for side in ("train", "val", "test")),
+                     splits["n_windows"]])
+        lines += [table(["class", "train", "validation", "test", "all"], rows, "lrrrr"), ""]
+        if len(splits["folds"]) > 3:
+            lines += [f"(class counts shown for fold 0 only; {len(splits['folds'])} folds in all)", ""]
+            break
+    return lines
+
+
+def _results_section(summary: pd.DataFrame, records: list[dict]) -> list[str]:
+    lines = [
+        "Accuracy and macro-F1: mean ± sample standard deviation over runs (folds x seeds). Timings: median over "
+        "runs, in seconds on the whole training or test fold; fit time includes feature extraction. Latency: "
+        "median milliseconds of single-window predictions through the compiled predict path.", "",
+    ]
+    rows = []
+    for row in summary.itertuples():
+        rows.append([f"`{row.pipeline}`", row.family, row.n_runs, mean_std(row.accuracy_mean, row.accuracy_std),
+                     mean_std(row.macro_f1_mean, row.macro_f1_std), f"{row.fit_s_median:.1f}",
+                     f"{row.predict_s_median:.2f}", f"{row.latency_ms_median:.2f}"])
+    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1", "fit s", "predict s", "latency ms"],
+                    rows, "lllrrrrr"), ""]
+    per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
+    per_class = per_class.groupby("pipeline", sort=False).mean()
+    per_class = per_class.loc[summary["pipeline"]]
+    lines += ["Per-class F1 (mean over runs):", "",
+              table(["pipeline", *per_class.columns],
+                    [[f"`{name}`", *(f"{value:.3f}" for value in values)] for name, values in per_class.iterrows()],
+                    "l" + "r" * len(per_class.columns)), ""]
+    return lines
+
+
+def _environment_section(records: list[dict]) -> list[str]:
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        groups.setdefault(json.dumps(record["environment"], sort_keys=True), []).append(record)
+    lines = []
+    for number, members in enumerate(groups.values(), start=1):
+        environment = members[0]["environment"]
+        if len(groups) > 1:
+            lines += [f"Environment {number} ({len(members)} of {len(records)} runs):", ""]
+        packages = ", ".join(f"{name} {version}" for name, version in sorted(environment["packages"].items()))
+        pools = ", ".join(f"{name}: {count}" for name, count in sorted(environment["thread_pools"].items()))
+        lines += [
+            "```",
+            f"harbench   {environment['harbench']} (git {environment['git_commit'] or 'unknown'})",
+            f"python     {environment['python']} on {environment['platform']}",
+            f"cpu        {environment['cpu']} ({environment['cpu_count']} logical cpus, "
+            f"{environment['cpus_available']} available)",
+            f"threads    {pools or 'n/a'}; executor {environment['executor']}",
+            f"packages   {packages}",
+            "```", "",
+        ]
+    fingerprints = sorted({f"{record['dataset']}: {record['dataset_fingerprint']}" for record in records})
+    lines += ["Data fingerprints: " + "; ".join(f"`{item}`" for item in fingerprints) + ".", ""]
+    return lines
+
+
+def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]) -> str:
+    """The whole page of ``suite``."""
+    lines = [
+        f"# {suite.name}", "",
+        f"{suite.description}", "",
+        f"Generated by `harbench report {suite.name}` from {len(records)} stored results (suite file "
+        f"`{suite.path}`); regenerate with `tox -e bench`. Do not edit by hand.", "",
+        "## Setup", "",
+    ]
+    for description in splits:
+        lines += _setup_section(description, suite.protocol, len(suite.seeds))
+    lines += ["## Results", ""]
+    for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
+        lines += [f"### `{dataset}`, protocol `{protocol}`", ""]
+        lines += _results_section(part, [record for record in records
+                                         if (record["dataset"], record["protocol"]) == (dataset, protocol)])
+    lines += ["## Environment", ""] + _environment_section(records)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,54 @@
+"""`harbench report SUITE`: the suite's page, CSV tables, from stored results only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harbench.atomic import write_text_atomically
+from harbench.errors import HarbenchError
+from harbench.reporting.aggregate import runs_table, summary_table
+from harbench.reporting.markdown import render
+from harbench.runner.run import SuiteData, plan_cells, splits_name
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import Suite
+
+DEFAULT_REPORTS_DIR = Path("reports")
+
+
+class MissingResultsError(HarbenchError):
+    """A report was asked for before every cell of its suite was computed."""
+
+
+def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR) -> list[Path]:
+    """Write ``<suite>.md``, ``<suite>.csv`` and ``<suite>.runs.csv``; return their paths.
+
+    Every cell of the suite must be in the store: a report never shows a partial table.
+    """
+    data = SuiteData(suite, store)
+    splits = []
+    for dataset in suite.datasets:
+        name = splits_name(dataset, data.fingerprint(dataset), suite.protocol)
+        description = store.load_splits(name)
+        if description is None:
+            raise MissingResultsError(f"{suite.name}: no stored results for dataset {dataset!r}; run "
+                                      f"`harbench run {suite.name}` first.")
+        splits.append(description)
+    planned = plan_cells(suite, data)
+    missing = [item.cell.label() for item in planned if not store.has(item.cell.key)]
+    if missing:
+        raise MissingResultsError(
+            f"{suite.name}: {len(missing)} of {len(planned)} cells have no stored result (first: {missing[0]}). "
+            f"Run `harbench run {suite.name}` first."
+        )
+    records = [store.load(item.cell.key) for item in planned]
+    runs = runs_table(records)
+    summary = summary_table(runs)
+    reports_dir = Path(reports_dir)
+    paths = {
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records),
+        reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
+        reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
+    }
+    for path, text in paths.items():
+        write_text_atomically(path, text)
+    return list(paths)

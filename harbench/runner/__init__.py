@@ -1,0 +1,1 @@
+"""Suites, cells, the results store and the runner that fills it."""

@@ -1,0 +1,63 @@
+"""The environment a result was measured in: versions, CPU, threads, commit."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import harbench
+
+PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "tensorflow-cpu", "tensorflow", "keras", "pooch")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str:
+    """Commit of the harbench checkout (with ``-dirty`` for uncommitted changes), or ''."""
+    source = Path(harbench.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return commit + ("-dirty" if dirty else "")
+
+
+def _thread_counts() -> dict:
+    from threadpoolctl import threadpool_info
+
+    pools = {f"{pool['internal_api']}": pool["num_threads"] for pool in threadpool_info()}
+    return {"cpus_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "thread_pools": pools}
+
+
+@lru_cache(maxsize=1)
+def _static_environment() -> dict:
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return {"harbench": harbench.__version__, "python": platform.python_version(),
+            "platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+            "packages": versions, "git_commit": _git_commit()}
+
+
+def environment(executor: str = "in-process") -> dict:
+    """Everything needed to trace where and how a result was measured."""
+    return {**_static_environment(), **_thread_counts(), "executor": executor}
