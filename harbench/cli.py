@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="show what would be computed, compute nothing")
     run.set_defaults(handler=_run)
 
-    report = commands.add_parser("report", parents=[common], help="write reports/<suite>.md, .csv and .runs.csv from stored results")
+    report = commands.add_parser("report", parents=[common],
+                                 help="write reports/<suite>.md, .csv and .runs.csv from stored results")
     report.add_argument("suite", help="suite name or path to a .toml file")
     report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
     report.set_defaults(handler=_report)

@@ -105,4 +105,4 @@ class WindowSet:
     def class_counts(self) -> dict[str, int]:
         """Number of windows per class name, in class order."""
         counts = np.bincount(self.y, minlength=len(self.classes))
-        return {name: int(count) for name, count in zip(self.classes, counts)}
+        return {name: int(count) for name, count in zip(self.classes, counts, strict=True)}

@@ -14,6 +14,7 @@ correlation, spectral entropy) are 0 there, never NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -81,7 +82,7 @@ def signal_statistics(signals: np.ndarray, fs: float, band_edges_hz: Sequence[fl
         "dominant_frequency": frequencies[np.argmax(power, axis=-1)],
         "spectral_entropy": -entropy_terms.sum(axis=-1) / np.log(max(power.shape[-1], 2)),
     }
-    for band, (low, high) in enumerate(zip(band_edges_hz[:-1], band_edges_hz[1:])):
+    for band, (low, high) in enumerate(pairwise(band_edges_hz)):
         in_band = (frequencies >= low) & (frequencies < high if band < len(band_edges_hz) - 2 else frequencies <= high)
         features[f"band_energy_{band}"] = power[..., in_band].sum(axis=-1) / signals.shape[-1]
     return features
@@ -91,7 +92,7 @@ def _correlations(signals: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarr
     """Pearson correlation of each (a, b) signal pair, (n, len(pairs)); 0 for a constant signal."""
     centred = signals - signals.mean(axis=-1, keepdims=True)
     norms = np.sqrt((centred**2).sum(axis=-1))
-    first, second = (np.array(side) for side in zip(*pairs))
+    first, second = (np.array(side) for side in zip(*pairs, strict=True))
     return _safe_divide((centred[:, first] * centred[:, second]).sum(axis=-1), norms[:, first] * norms[:, second])
 
 
@@ -116,7 +117,7 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Features of windows ``X`` (n, T, C) as an (n, n_features) float64 matrix."""
         self._check(X)
-        signals, names = self._signals(np.asarray(X, dtype=np.float64))
+        signals, _ = self._signals(np.asarray(X, dtype=np.float64))
         statistics = signal_statistics(signals, self.fs, self._band_edges())
         columns = [values for values in statistics.values()]
         triads = sensor_triads(self.channels)

@@ -88,6 +88,9 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     parameters; for a raw-window model it holds the model's parameters.
     """
     config = dict(config or {})
+    if "seed" in config:
+        raise InputValidationError(f"pipeline {pipeline_id!r}: 'seed' is set by the suite's seeds, not by the "
+                                   "pipeline config; remove it.")
     if pipeline_id in _MODELS:
         return _call(_MODELS[pipeline_id], f"pipeline {pipeline_id!r}", **{**config, "seed": seed})
     features, _, learner = pipeline_id.partition("+")

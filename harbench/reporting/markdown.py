@@ -29,7 +29,7 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     windowing = splits["windowing"]
     seconds = windowing["length"] / splits["fs"]
     overlap = 1 - windowing["step"] / windowing["length"]
-    channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"]))
+    channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"], strict=True))
     lines = [
         f"### Dataset `{spec.id}`", "",
         f"- {spec.description}.",
@@ -129,5 +129,5 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
         lines += [f"### `{dataset}`, protocol `{protocol}`", ""]
         lines += _results_section(part, [record for record in records
                                          if (record["dataset"], record["protocol"]) == (dataset, protocol)])
-    lines += ["## Environment", ""] + _environment_section(records)
+    lines += ["## Environment", "", *_environment_section(records)]
     return "\n".join(lines).rstrip() + "\n"

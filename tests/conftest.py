@@ -1,0 +1,48 @@
+"""Shared fixtures: the synthetic HAPT archive, a data directory holding it, and real data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harbench.datasets import catalog
+from tests.synthetic_hapt import hapt_files, synthetic_spec, write_zip
+
+SYNTHETIC_ID = "synthetic_har"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep caches of harbench, Keras and matplotlib out of the user's home."""
+    home = tmp_path_factory.getbasetemp() / "home"
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(home / "harbench-cache"))
+    monkeypatch.setenv("KERAS_HOME", str(home / "keras"))
+    monkeypatch.setenv("MPLCONFIGDIR", str(home / "matplotlib"))
+
+
+@pytest.fixture(scope="session")
+def synthetic_files() -> dict[str, bytes]:
+    return hapt_files()
+
+
+@pytest.fixture
+def synthetic_data_dir(tmp_path: Path, synthetic_files, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HARBENCH_DATA_DIR holding the synthetic archive as a zip, registered as ``synthetic_har``."""
+    write_zip(synthetic_files, tmp_path / "data" / "synthetic-hapt" / "synthetic-hapt.zip")
+    monkeypatch.setenv("HARBENCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(catalog._DATASETS, SYNTHETIC_ID, synthetic_spec(SYNTHETIC_ID, synthetic_files))
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The real datasets: skipped when HARBENCH_DATA_DIR is unset, a failure when it is set but empty."""
+    configured = os.environ.get("HARBENCH_DATA_DIR")
+    if not configured:
+        pytest.skip("HARBENCH_DATA_DIR is not set; real-data tests need it (e.g. ../shared/datasets)")
+    folder = Path(configured) / "uci-hapt"
+    if not folder.is_dir() or not any(folder.iterdir()):
+        pytest.fail(f"HARBENCH_DATA_DIR={configured} is set but {folder} holds no UCI HAPT data.")
+    return Path(configured)

@@ -1,0 +1,82 @@
+"""One contract, checked on every registered pipeline (aeon's check_estimator idea)."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from harbench.errors import InputValidationError, UnknownIdError
+from harbench.models import PipelineContext, describe, make_pipeline, pipeline_ids
+
+CONTEXT = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z", "gyro_x"), units=("g", "g", "g", "rad/s"))
+FAST = {"cnn": {"max_epochs": 15, "filters": 16, "dense_units": 16, "patience": 5, "learning_rate": 0.01}}
+
+
+def _data(n: int = 90, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    t = np.arange(32) / 50.0
+    X = np.sin(2 * np.pi * (1 + 3 * y)[:, None, None] * t[None, :, None]) + rng.normal(0, 0.3, (n, 32, 4))
+    return X.astype(np.float32), np.array(["sit", "stand", "walk"])[y]
+
+
+def _fitted(pipeline_id: str, seed: int = 0):
+    X, y = _data()
+    pipeline = make_pipeline(pipeline_id, CONTEXT, seed, FAST.get(pipeline_id))
+    X_val, y_val = _data(30, seed=1)
+    return pipeline.fit(X, y, X_val, y_val) if pipeline.uses_validation else pipeline.fit(X, y)
+
+
+@pytest.mark.parametrize("pipeline_id", pipeline_ids())
+def test_fits_and_predicts_labels_of_the_right_shape(pipeline_id):
+    pipeline = _fitted(pipeline_id)
+    X, y = _data(30, seed=2)
+    predictions = pipeline.predict(X)
+    assert predictions.shape == (30,) and set(predictions) <= set(y)
+    assert pipeline.family in ("classical", "deep")
+    assert (predictions == y).mean() > 0.5, "separable synthetic classes must be learned"
+
+
+@pytest.mark.parametrize("pipeline_id", pipeline_ids())
+def test_same_seed_gives_the_same_predictions(pipeline_id):
+    X, _ = _data(30, seed=3)
+    first, second = _fitted(pipeline_id), _fitted(pipeline_id)
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    if hasattr(first, "predict_proba") and first.family == "deep":
+        np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+@pytest.mark.parametrize("pipeline_id", pipeline_ids())
+def test_clone_and_describe_keep_the_configuration(pipeline_id):
+    pipeline = make_pipeline(pipeline_id, CONTEXT, 7, FAST.get(pipeline_id))
+    assert describe(clone(pipeline)) == describe(pipeline)
+    assert describe(make_pipeline(pipeline_id, CONTEXT, 8, FAST.get(pipeline_id))) != describe(pipeline) or \
+        pipeline.family == "classical"
+
+
+@pytest.mark.parametrize("pipeline_id", pipeline_ids())
+def test_windows_of_another_shape_are_refused_at_predict_time(pipeline_id):
+    pipeline = _fitted(pipeline_id)
+    X, _ = _data(5)
+    with pytest.raises(InputValidationError, match="fitted on 32 steps x 4 channels"):
+        pipeline.predict(X[:, :, :3])
+    with pytest.raises(InputValidationError, match="fitted on 32 steps x 4 channels"):
+        pipeline.predict(X[:, :20])
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((10, 4)), "rank 2"),
+    (np.full((10, 32, 4), np.nan), "NaN or infinity .first at window 0"),
+    (np.zeros((0, 32, 4)), "every dimension must be at least 1"),
+])
+def test_bad_training_windows_are_refused(bad, message):
+    with pytest.raises(InputValidationError, match=message):
+        make_pipeline("handcrafted+svm", CONTEXT, 0).fit(bad, np.zeros(len(bad)))
+
+
+def test_unknown_pipeline_and_parameter_are_named():
+    with pytest.raises(UnknownIdError, match="Unknown pipeline id 'handcrafted\\+svn'"):
+        make_pipeline("handcrafted+svn", CONTEXT, 0)
+    with pytest.raises(InputValidationError, match=r"pipeline 'cnn': unknown parameter\(s\) \['epochs'\]"):
+        make_pipeline("cnn", CONTEXT, 0, {"epochs": 3})
+    with pytest.raises(InputValidationError, match=r"learner: unknown parameter\(s\) \['c'\]"):
+        make_pipeline("handcrafted+svm", CONTEXT, 0, {"learner": {"c": 1}})

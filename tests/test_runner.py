@@ -1,0 +1,149 @@
+"""Suites, the results store, resuming, and reports, end to end on the synthetic archive."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from harbench.reporting.report import MissingResultsError, write_report
+from harbench.runner import execute
+from harbench.runner.run import run_suite
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import load_suite
+from tests.conftest import SYNTHETIC_ID
+
+SUITE = f"""
+name = "tiny"
+description = "Synthetic suite for tests."
+datasets = ["{SYNTHETIC_ID}"]
+seeds = [0, 1]
+latency_calls = 10
+
+[protocol]
+name = "official"
+val_fraction = 0.25
+
+[pipelines."handcrafted+svm"]
+learner = {{ C = 1.0 }}
+
+[pipelines.cnn]
+max_epochs = 4
+filters = 8
+dense_units = 8
+"""
+
+
+@pytest.fixture
+def suite_file(tmp_path, synthetic_data_dir):
+    path = tmp_path / "suites" / "tiny.toml"
+    path.parent.mkdir()
+    path.write_text(SUITE)
+    return path
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: "repeats = 3\n" + s, r"unknown key\(s\) \['repeats'\]"),
+    (lambda s: s.replace("max_epochs = 4", "seed = 4"), "'seed' is set by the suite's seeds"),
+    (lambda s: s.replace(f'"{SYNTHETIC_ID}"', '"uci_hra"'), "Unknown dataset id 'uci_hra'"),
+    (lambda s: s.replace('"handcrafted+svm"', '"handcrafted+svn"'), "Unknown pipeline id 'handcrafted\\+svn'"),
+    (lambda s: s.replace("max_epochs", "epochs"), r"pipeline 'cnn': unknown parameter\(s\) \['epochs'\]"),
+    (lambda s: s.replace('name = "official"', 'name = "lopo"'), "Unknown protocol 'lopo'"),
+    (lambda s: s.replace("seeds = [0, 1]", "seeds = []"), "at least one entry"),
+])
+def test_a_bad_suite_fails_before_any_work_naming_the_entry(tmp_path, suite_file, edit, message):
+    path = _write(tmp_path, edit(SUITE))
+    with pytest.raises(Exception, match=message) as error:
+        load_suite(str(path))
+    assert str(path) in str(error.value)
+
+
+def test_unknown_suite_name_lists_the_known_suites(tmp_path, suite_file):
+    with pytest.raises(Exception, match=r"Unknown suite 'tinny'.*Known suites .*: tiny"):
+        load_suite("tinny", suite_file.parent)
+
+
+def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
+    suite = load_suite(str(suite_file))
+    store = ResultStore(tmp_path / "results")
+    logs = []
+
+    first = run_suite(suite, store, log=logs.append)
+    second = run_suite(suite, store, log=logs.append)
+
+    assert (first.planned, first.computed) == (4, 4)
+    assert (second.reused, second.computed) == (4, 0)
+    assert "tiny: 4 cells: 4 reused, 0 computed." in logs[-1]
+
+    paths = write_report(suite, store, tmp_path / "reports")
+    summary = pd.read_csv(tmp_path / "reports" / "tiny.csv")
+    assert list(summary.columns) == [
+        "dataset", "protocol", "pipeline", "family", "n_runs", "accuracy_mean", "accuracy_std", "macro_f1_mean",
+        "macro_f1_std", "fit_s_median", "predict_s_median", "latency_ms_median"]
+    assert set(summary["pipeline"]) == {"handcrafted+svm", "cnn"}
+    assert summary.set_index("pipeline").loc["handcrafted+svm", "family"] == "classical"
+    assert (summary["n_runs"] == 2).all() and summary["accuracy_mean"].between(0, 1).all()
+    runs = pd.read_csv(tmp_path / "reports" / "tiny.runs.csv")
+    assert len(runs) == 4 and {"fold", "seed", "accuracy", "fit_s", "latency_ms"} <= set(runs.columns)
+    page = (tmp_path / "reports" / "tiny.md").read_text()
+    for expected in ("## Setup", "test subjects [5, 6]", "| WALKING |", "## Results", "`handcrafted+svm`",
+                     "## Environment", "Data fingerprints"):
+        assert expected in page
+    assert len(paths) == 3
+
+
+def test_a_changed_pipeline_config_recomputes_only_its_cells(tmp_path, suite_file):
+    store = ResultStore(tmp_path / "results")
+    run_suite(load_suite(str(suite_file)), store, log=lambda line: None)
+    changed = _write(tmp_path, SUITE.replace("C = 1.0", "C = 2.0"))
+    summary = run_suite(load_suite(str(changed)), store, log=lambda line: None)
+    assert (summary.reused, summary.computed) == (2, 2)
+
+
+def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_file, monkeypatch):
+    suite = load_suite(str(suite_file))
+    store = ResultStore(tmp_path / "results")
+    real_run_cell, calls = execute.run_cell, []
+
+    def interrupted_after_two(*args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real_run_cell(*args, **kwargs)
+
+    monkeypatch.setattr("harbench.runner.run.run_cell", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(suite, store, log=lambda line: None)
+    monkeypatch.setattr("harbench.runner.run.run_cell", real_run_cell)
+
+    cell_files = list((tmp_path / "results" / "cells").iterdir())
+    assert len(cell_files) == 2 and all(json.loads(path.read_text())["accuracy"] >= 0 for path in cell_files)
+    assert not list((tmp_path / "results").rglob("*.tmp"))
+    resumed = run_suite(suite, store, log=lambda line: None)
+    assert (resumed.reused, resumed.computed) == (2, 2)
+
+
+def test_a_report_is_never_partial(tmp_path, suite_file):
+    suite = load_suite(str(suite_file))
+    store = ResultStore(tmp_path / "results")
+    with pytest.raises(MissingResultsError, match="run `harbench run tiny` first"):
+        write_report(suite, store, tmp_path / "reports")
+    run_suite(suite, store, pipelines=["handcrafted+svm"], log=lambda line: None)
+    with pytest.raises(MissingResultsError, match="2 of 4 cells have no stored result"):
+        write_report(suite, store, tmp_path / "reports")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_same_seed_reproduces_a_cell_exactly(tmp_path, suite_file):
+    suite = load_suite(str(suite_file))
+    first, second = ResultStore(tmp_path / "a"), ResultStore(tmp_path / "b")
+    run_suite(suite, first, pipelines=["cnn"], seeds=[0], log=lambda line: None)
+    run_suite(suite, second, pipelines=["cnn"], seeds=[0], log=lambda line: None)
+    (key,) = [path.stem for path in (tmp_path / "a" / "cells").iterdir()]
+    assert first.load(key)["confusion_matrix"] == second.load(key)["confusion_matrix"]
+    assert first.load(key)["history"]["loss"] == second.load(key)["history"]["loss"]
