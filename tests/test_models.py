@@ -80,3 +80,21 @@ def test_unknown_pipeline_and_parameter_are_named():
         make_pipeline("cnn", CONTEXT, 0, {"epochs": 3})
     with pytest.raises(InputValidationError, match=r"learner: unknown parameter\(s\) \['c'\]"):
         make_pipeline("handcrafted+svm", CONTEXT, 0, {"learner": {"c": 1}})
+
+
+def test_inner_grouped_search_picks_from_the_grid_and_needs_groups():
+    X, y = _data(90)
+    groups = np.repeat(np.arange(6), 15)
+    config = {"search": {"grid": {"C": [0.1, 10.0]}, "folds": 3}}
+    pipeline = make_pipeline("handcrafted+svm", CONTEXT, 0, config).fit(X, y, groups=groups)
+    assert pipeline.best_params_["C"] in (0.1, 10.0)
+    with pytest.raises(InputValidationError, match="needs the subject of every training window"):
+        make_pipeline("handcrafted+svm", CONTEXT, 0, config).fit(X, y)
+    with pytest.raises(InputValidationError, match=r"unknown learner parameter\(s\) \['depth'\]"):
+        make_pipeline("handcrafted+xgboost", CONTEXT, 0, {"search": {"grid": {"depth": [2]}}})
+
+
+def test_every_learner_declares_a_default_search_grid():
+    for pipeline_id in pipeline_ids():
+        pipeline = make_pipeline(pipeline_id, CONTEXT, 0, None if "+" not in pipeline_id else {"search": True})
+        assert pipeline.family == "deep" or pipeline.search_grid

@@ -1,28 +1,44 @@
-"""A first hand-crafted feature set, computed for all windows at once.
+"""The hand-crafted feature set, after the UCI HAR 561 features, for any channel layout.
 
-Time- and frequency-domain statistics in the tradition of the UCI HAR features (Anguita et al.
-2013, ESANN; the full 561-feature set is described in the dataset's ``features_info.txt``):
-per channel and per Euclidean magnitude of each 3-axis sensor, mean, standard deviation, min,
-max, median, interquartile range, median absolute deviation, energy, skewness, kurtosis,
-zero-crossing rate of the mean-removed signal, dominant frequency, normalised spectral
-entropy and the energy in fixed frequency bands; per pair of axes of a sensor, the Pearson
-correlation. Everything is vectorised over windows and signals: there is no Python loop
-per window. Statistics that are undefined for a constant window (skewness, kurtosis,
-correlation, spectral entropy) are 0 there, never NaN.
+Anguita, Ghio, Oneto, Parra & Reyes-Ortiz (2013), A Public Domain Dataset for Human Activity
+Recognition Using Smartphones, ESANN; the list is in the dataset's ``features_info.txt``.
+
+Signals, per window:
+- each 3-axis accelerometer (``<s>_x/_y/_z`` in g or m/s^2) is split into gravity (3rd-order
+  Butterworth low-pass at 0.3 Hz, run forwards and backwards) and body acceleration;
+- other 3-axis sensors (gyroscopes, ...) and single channels are used as they are;
+- jerk signals are the time derivatives (central differences) of body and other signals;
+- the Euclidean magnitude of every 3-axis signal.
+
+Features: per time-domain signal mean, std, median absolute deviation, max, min, energy,
+IQR, histogram entropy and Burg AR coefficients (order 4); per 3-axis signal the signal
+magnitude area and the three axis correlations; per body / jerk / other signal, on its
+magnitude spectrum, the same statistics plus max-frequency, mean frequency, skewness,
+kurtosis and band energies; the angles between each mean vector and the mean gravity, and
+between each axis and the mean gravity.
+
+The filter runs per window (the WindowSet holds windows, not recordings), so gravity is
+estimated from 2.56 s rather than from the whole recording as in the original release.
+Everything is vectorised over windows; windows are processed in chunks only to bound
+memory.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from itertools import pairwise
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from harbench.errors import InputValidationError
+from harbench.features.statistics import correlation, safe_divide, spectral_statistics, time_statistics
 
-DEFAULT_BAND_EDGES_HZ = (0.0, 1.0, 3.0, 6.0, 12.0, 25.0)
-_AXES = ("x", "y", "z")
+ACCELERATION_UNITS = frozenset({"g", "m/s^2", "m/s²", "m/s2"})
+AXES = ("x", "y", "z")
 
 
 def sensor_triads(channels: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
@@ -32,83 +48,57 @@ def sensor_triads(channels: Sequence[str]) -> list[tuple[str, tuple[int, int, in
     for name in channels:
         if name.endswith("_x"):
             sensor = name[:-2]
-            axes = [position.get(f"{sensor}_{axis}") for axis in _AXES]
+            axes = [position.get(f"{sensor}_{axis}") for axis in AXES]
             if None not in axes:
                 triads.append((sensor, tuple(axes)))
     return triads
 
 
-def _quantile_of_sorted(ordered: np.ndarray, q: float) -> np.ndarray:
-    """Linear-interpolation quantile (numpy's default) of arrays sorted along the last axis."""
-    position = q * (ordered.shape[-1] - 1)
-    low = int(np.floor(position))
-    high = min(low + 1, ordered.shape[-1] - 1)
-    weight = position - low
-    return ordered[..., low] * (1 - weight) + ordered[..., high] * weight
+@dataclass
+class _Signals:
+    """The derived signals of one chunk of windows, each (n, T), in a stable order."""
 
+    time: dict[str, np.ndarray] = field(default_factory=dict)
+    spectral: dict[str, np.ndarray] = field(default_factory=dict)
+    triads: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 3) mean vectors
+    gravity: dict[str, np.ndarray] = field(default_factory=dict)
 
-def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, 0 where the denominator is 0 (a constant window)."""
-    out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape), dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=denominator > 1e-12)
-    return out
-
-
-def signal_statistics(signals: np.ndarray, fs: float, band_edges_hz: Sequence[float]) -> dict[str, np.ndarray]:
-    """Per-signal features of ``signals`` (n, S, T); each value is an (n, S) array."""
-    centred = signals - signals.mean(axis=-1, keepdims=True)
-    variance = (centred**2).mean(axis=-1)
-    std = np.sqrt(variance)
-    ordered = np.sort(signals, axis=-1)
-    median = _quantile_of_sorted(ordered, 0.5)
-    deviations = np.sort(np.abs(signals - median[..., None]), axis=-1)
-    power = np.abs(np.fft.rfft(centred, axis=-1)) ** 2
-    frequencies = np.fft.rfftfreq(signals.shape[-1], d=1.0 / fs)
-    total_power = power.sum(axis=-1)
-    share = _safe_divide(power, total_power[..., None])
-    entropy_terms = np.where(share > 0, share * np.log(np.where(share > 0, share, 1.0)), 0.0)
-    features = {
-        "mean": signals.mean(axis=-1),
-        "std": std,
-        "min": ordered[..., 0],
-        "max": ordered[..., -1],
-        "median": median,
-        "iqr": _quantile_of_sorted(ordered, 0.75) - _quantile_of_sorted(ordered, 0.25),
-        "mad": _quantile_of_sorted(deviations, 0.5),
-        "energy": (signals**2).mean(axis=-1),
-        "skewness": _safe_divide((centred**3).mean(axis=-1), std**3),
-        "kurtosis": np.where(variance > 1e-12, _safe_divide((centred**4).mean(axis=-1), variance**2) - 3.0, 0.0),
-        "zero_crossing_rate": (np.diff(np.signbit(centred), axis=-1)).mean(axis=-1),
-        "dominant_frequency": frequencies[np.argmax(power, axis=-1)],
-        "spectral_entropy": -entropy_terms.sum(axis=-1) / np.log(max(power.shape[-1], 2)),
-    }
-    for band, (low, high) in enumerate(pairwise(band_edges_hz)):
-        in_band = (frequencies >= low) & (frequencies < high if band < len(band_edges_hz) - 2 else frequencies <= high)
-        features[f"band_energy_{band}"] = power[..., in_band].sum(axis=-1) / signals.shape[-1]
-    return features
-
-
-def _correlations(signals: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
-    """Pearson correlation of each (a, b) signal pair, (n, len(pairs)); 0 for a constant signal."""
-    centred = signals - signals.mean(axis=-1, keepdims=True)
-    norms = np.sqrt((centred**2).sum(axis=-1))
-    first, second = (np.array(side) for side in zip(*pairs, strict=True))
-    return _safe_divide((centred[:, first] * centred[:, second]).sum(axis=-1), norms[:, first] * norms[:, second])
+    def add_triad(self, name: str, xyz: np.ndarray, spectral: bool) -> None:
+        """Axes and magnitude of the (n, 3, T) signal ``xyz`` under ``name``."""
+        magnitude = np.sqrt((xyz * xyz).sum(axis=1))
+        for axis, values in zip(AXES, xyz.transpose(1, 0, 2), strict=True):
+            self.time[f"{name}_{axis}"] = values
+            if spectral:
+                self.spectral[f"{name}_{axis}"] = values
+        self.time[f"{name}_mag"] = magnitude
+        if spectral:
+            self.spectral[f"{name}_mag"] = magnitude
+        self.triads[name] = tuple(xyz.transpose(1, 0, 2))
+        self.vectors[name] = xyz.mean(axis=-1)
 
 
 class HandcraftedFeatures(TransformerMixin, BaseEstimator):
-    """Hand-crafted window features (see the module docstring for the list and sources).
+    """UCI HAR-style features for windows of any channel layout (see the module docstring).
 
-    ``fs`` is the sampling rate in Hz and ``channels`` the channel names of the windows it
-    will see; ``band_edges_hz`` are the edges of the band-energy features, clipped to the
-    Nyquist frequency. The transform is stateless; `fit` only checks the channel count.
+    ``fs`` (Hz), ``channels`` and ``units`` describe the windows; accelerometers are
+    recognised by their unit (or a channel name starting with ``acc`` when no units are
+    given). The transform is stateless; `fit` only checks the layout. Chunks of
+    ``chunk_size`` windows are processed by ``n_jobs`` threads (-1: one per CPU).
     """
 
-    def __init__(self, fs: float, channels: Sequence[str],
-                 band_edges_hz: Sequence[float] = DEFAULT_BAND_EDGES_HZ) -> None:
+    def __init__(self, fs: float, channels: Sequence[str], units: Sequence[str] | None = None,
+                 gravity_cutoff_hz: float = 0.3, ar_order: int = 4, n_bands: int = 8, entropy_bins: int = 10,
+                 chunk_size: int = 512, n_jobs: int = -1) -> None:
         self.fs = fs
         self.channels = channels
-        self.band_edges_hz = band_edges_hz
+        self.units = units
+        self.gravity_cutoff_hz = gravity_cutoff_hz
+        self.ar_order = ar_order
+        self.n_bands = n_bands
+        self.entropy_bins = entropy_bins
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> HandcraftedFeatures:
         self._check(X)
@@ -117,36 +107,75 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Features of windows ``X`` (n, T, C) as an (n, n_features) float64 matrix."""
         self._check(X)
-        signals, _ = self._signals(np.asarray(X, dtype=np.float64))
-        statistics = signal_statistics(signals, self.fs, self._band_edges())
-        columns = [values for values in statistics.values()]
-        triads = sensor_triads(self.channels)
-        pairs = [(axes[i], axes[j]) for _, axes in triads for i, j in ((0, 1), (0, 2), (1, 2))]
-        blocks = [np.stack(columns, axis=-1).reshape(len(X), -1)]
-        if pairs:
-            blocks.append(_correlations(signals, pairs))
-        return np.hstack(blocks)
+        starts = range(0, len(X), self.chunk_size)
+        workers = (os.cpu_count() or 1) if self.n_jobs == -1 else max(1, self.n_jobs)
+        # numpy releases the GIL in its kernels, so threads over chunks use every core
+        with ThreadPoolExecutor(max_workers=min(workers, len(starts))) as pool:
+            chunks = pool.map(lambda start: self._features(np.asarray(X[start:start + self.chunk_size],
+                                                                        dtype=np.float64))[1], starts)
+            return np.vstack(list(chunks))
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        """Stable, readable names such as ``acc_mag__std`` or ``acc__corr_x_y``."""
-        _, signal_names = self._signals(np.zeros((1, 4, len(self.channels))))
-        statistics = signal_statistics(np.zeros((1, 1, 4)), self.fs, self._band_edges())
-        names = [f"{signal}__{statistic}" for signal in signal_names for statistic in statistics]
-        names += [f"{sensor}__corr_{_AXES[i]}_{_AXES[j]}"
-                  for sensor, _ in sensor_triads(self.channels) for i, j in ((0, 1), (0, 2), (1, 2))]
+        """Stable, readable names such as ``body_acc_x__std`` or ``gyro_mag__fft_band_energy_3``."""
+        names, _ = self._features(np.zeros((1, 16, len(self.channels))))
         return np.array(names, dtype=object)
 
-    def _band_edges(self) -> list[float]:
-        nyquist = self.fs / 2
-        return sorted({min(edge, nyquist) for edge in self.band_edges_hz})
+    def _is_accelerometer(self, index: int) -> bool:
+        if self.units is not None:
+            return self.units[index] in ACCELERATION_UNITS
+        return self.channels[index].lower().startswith("acc")
 
-    def _signals(self, X: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """Channels plus the Euclidean magnitude of each 3-axis sensor, as (n, S, T)."""
-        by_channel = np.transpose(X, (0, 2, 1))
-        triads = sensor_triads(self.channels)
-        magnitudes = [np.sqrt((by_channel[:, list(axes)] ** 2).sum(axis=1)) for _, axes in triads]
-        signals = np.concatenate([by_channel, np.stack(magnitudes, axis=1)], axis=1) if magnitudes else by_channel
-        return signals, [*self.channels, *(f"{sensor}_mag" for sensor, _ in triads)]
+    def _signals(self, X: np.ndarray) -> _Signals:
+        data = X.transpose(0, 2, 1)  # (n, C, T)
+        signals = _Signals()
+        sos = butter(3, self.gravity_cutoff_hz, fs=self.fs, output="sos")
+        padlen = min(3 * (2 * len(sos) + 1), data.shape[-1] - 1)
+        in_triads = set()
+        for sensor, axes in sensor_triads(self.channels):
+            in_triads.update(axes)
+            xyz = data[:, list(axes), :]
+            if self._is_accelerometer(axes[0]):
+                gravity = sosfiltfilt(sos, xyz, axis=-1, padlen=padlen)
+                body = xyz - gravity
+                signals.add_triad(f"body_{sensor}", body, spectral=True)
+                signals.add_triad(f"gravity_{sensor}", gravity, spectral=False)
+                signals.add_triad(f"body_{sensor}_jerk", np.gradient(body, axis=-1) * self.fs, spectral=True)
+                signals.gravity[f"gravity_{sensor}"] = signals.vectors.pop(f"gravity_{sensor}")
+            else:
+                signals.add_triad(sensor, xyz, spectral=True)
+                signals.add_triad(f"{sensor}_jerk", np.gradient(xyz, axis=-1) * self.fs, spectral=True)
+        for index, name in enumerate(self.channels):
+            if index not in in_triads:
+                signals.time[name] = signals.spectral[name] = data[:, index]
+                signals.time[f"{name}_jerk"] = np.gradient(data[:, index], axis=-1) * self.fs
+        return signals
+
+    def _features(self, X: np.ndarray) -> tuple[list[str], np.ndarray]:
+        signals = self._signals(X)
+        n = len(X)
+        names, blocks = [], []
+        for group, statistics in (
+            (signals.time, lambda rows: time_statistics(rows, self.ar_order, self.entropy_bins)),
+            (signals.spectral, lambda rows: spectral_statistics(rows, self.fs, self.n_bands, self.entropy_bins)),
+        ):
+            stacked = np.stack(list(group.values()), axis=1)  # (n, S, T)
+            values = statistics(stacked.reshape(-1, stacked.shape[-1]))
+            blocks.append(np.stack(list(values.values()), axis=-1).reshape(n, -1))
+            names += [f"{signal}__{statistic}" for signal in group for statistic in values]
+        for name, (x, y, z) in signals.triads.items():
+            blocks.append(np.stack([(np.abs(x) + np.abs(y) + np.abs(z)).mean(axis=-1),
+                                    correlation(x, y), correlation(x, z), correlation(y, z)], axis=1))
+            names += [f"{name}__sma", f"{name}__corr_x_y", f"{name}__corr_x_z", f"{name}__corr_y_z"]
+        for gravity_name, gravity in signals.gravity.items():
+            gravity_norm = np.linalg.norm(gravity, axis=1)
+            for name, vector in signals.vectors.items():
+                cosine = safe_divide((vector * gravity).sum(axis=1), np.linalg.norm(vector, axis=1) * gravity_norm)
+                blocks.append(np.arccos(np.clip(cosine, -1, 1))[:, None])
+                names.append(f"angle__{name}__{gravity_name}")
+            for axis, component in zip(AXES, gravity.T, strict=True):
+                blocks.append(np.arccos(np.clip(safe_divide(component, gravity_norm), -1, 1))[:, None])
+                names.append(f"angle__{axis}__{gravity_name}")
+        return names, np.hstack(blocks)
 
     def _check(self, X: np.ndarray) -> None:
         if np.ndim(X) != 3 or np.shape(X)[2] != len(self.channels) or np.shape(X)[1] < 2:
@@ -154,3 +183,6 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator):
                 f"HandcraftedFeatures expects windows (n, T >= 2, {len(self.channels)}) for channels "
                 f"{tuple(self.channels)}; got shape {np.shape(X)}."
             )
+        if self.units is not None and len(self.units) != len(self.channels):
+            raise InputValidationError(f"HandcraftedFeatures: {len(self.units)} units for {len(self.channels)} "
+                                       "channels.")

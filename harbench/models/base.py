@@ -49,12 +49,16 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
     family: ClassVar[str] = "classical"
     uses_validation: ClassVar[bool] = False
 
-    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
-            y_val: np.ndarray | None = None) -> WindowClassifier:
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
+            groups: np.ndarray | None = None) -> WindowClassifier:
+        """Fit on windows ``X`` with labels ``y``; ``X_val``/``y_val`` are validation windows of other
+        subjects, ``groups`` the subject of each training window (for grouped inner CV)."""
         X = check_windows(X)
         y = np.asarray(y)
         if y.shape != (len(X),):
             raise InputValidationError(f"y has shape {y.shape}; expected ({len(X)},), one label per window.")
+        if groups is not None and np.shape(groups) != (len(X),):
+            raise InputValidationError(f"groups has shape {np.shape(groups)}; expected ({len(X)},).")
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise InputValidationError(f"y holds a single class ({self.classes_[0]}); at least two are needed.")
@@ -64,7 +68,7 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
             y_val = self._encode(np.asarray(y_val), "y_val")
             if y_val.shape != (len(X_val),):
                 raise InputValidationError(f"y_val has shape {y_val.shape}; expected ({len(X_val)},).")
-        self._fit(X, self._encode(y, "y"), X_val, y_val)
+        self._fit(X, self._encode(y, "y"), X_val, y_val, groups)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -91,7 +95,8 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
         return X
 
     @abstractmethod
-    def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None) -> None:
+    def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None,
+             groups: np.ndarray | None) -> None:
         """Fit on clean windows; ``y`` and ``y_val`` are class indices."""
 
     @abstractmethod

@@ -32,6 +32,7 @@ class PipelineContext:
 class _Learner:
     factory: Callable[..., BaseEstimator]
     needs_scaling: bool
+    search_grid: dict
 
 
 _FEATURE_SETS: dict[str, Callable[..., BaseEstimator]] = {}
@@ -47,10 +48,13 @@ def register_feature_set(name: str) -> Callable:
     return decorate
 
 
-def register_learner(name: str, needs_scaling: bool) -> Callable:
-    """Register ``factory(seed, **params)`` returning a scikit-learn classifier of feature rows."""
+def register_learner(name: str, needs_scaling: bool, search_grid: dict) -> Callable:
+    """Register ``factory(seed, **params)`` returning a scikit-learn classifier of feature rows.
+
+    ``search_grid`` is the learner's default grid for the optional inner grouped-CV search.
+    """
     def decorate(factory: Callable[..., BaseEstimator]) -> Callable[..., BaseEstimator]:
-        _LEARNERS[name] = _Learner(factory, needs_scaling)
+        _LEARNERS[name] = _Learner(factory, needs_scaling, search_grid)
         return factory
     return decorate
 
@@ -85,7 +89,9 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     """The pipeline ``pipeline_id`` configured with ``config`` and seeded with ``seed``.
 
     For a classical pipeline ``config`` may hold ``features`` and ``learner`` tables of
-    parameters; for a raw-window model it holds the model's parameters.
+    parameters and ``search``: ``true`` for an inner grouped-CV search over the learner's
+    default grid, or a table ``{grid = {...}, folds = 3}``; for a raw-window model it holds the
+    model's parameters.
     """
     config = dict(config or {})
     if "seed" in config:
@@ -96,18 +102,32 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     features, _, learner = pipeline_id.partition("+")
     if features not in _FEATURE_SETS or learner not in _LEARNERS:
         raise UnknownIdError(f"Unknown pipeline id {pipeline_id!r}. Known pipelines: {', '.join(pipeline_ids())}.")
-    unknown = sorted(set(config) - {"features", "learner"})
+    unknown = sorted(set(config) - {"features", "learner", "search"})
     if unknown:
         raise InputValidationError(
-            f"pipeline {pipeline_id!r}: unknown key(s) {unknown}; a classical pipeline takes 'features' and "
-            "'learner' tables."
+            f"pipeline {pipeline_id!r}: unknown key(s) {unknown}; a classical pipeline takes 'features', "
+            "'learner' and 'search'."
         )
     spec = _LEARNERS[learner]
+    learner_estimator = _call(spec.factory, f"pipeline {pipeline_id!r}, learner", seed, **config.get("learner", {}))
+    grid, folds = None, 3
+    if config.get("search", False) is not False:
+        search = {} if config["search"] is True else dict(config["search"])
+        unknown = sorted(set(search) - {"grid", "folds"})
+        if unknown:
+            raise InputValidationError(f"pipeline {pipeline_id!r}: unknown search key(s) {unknown}; use 'grid', "
+                                       "'folds'.")
+        grid, folds = search.get("grid", spec.search_grid), int(search.get("folds", 3))
+    if grid:
+        bad = sorted(set(grid) - set(learner_estimator.get_params()))
+        if bad:
+            raise InputValidationError(f"pipeline {pipeline_id!r}: search grid names unknown learner parameter(s) "
+                                       f"{bad}.")
     return FeatureClassifier(
         features=_call(_FEATURE_SETS[features], f"pipeline {pipeline_id!r}, features", context,
                        **config.get("features", {})),
-        learner=_call(spec.factory, f"pipeline {pipeline_id!r}, learner", seed, **config.get("learner", {})),
-        scale=spec.needs_scaling,
+        learner=learner_estimator, scale=spec.needs_scaling, search_grid=grid,
+        search_folds=folds,
     )
 
 

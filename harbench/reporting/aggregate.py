@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 RUN_COLUMNS = [
-    "dataset", "protocol", "fold", "pipeline", "family", "seed", "accuracy", "macro_f1", "fit_s", "predict_s",
+    "dataset", "protocol", "fold", "pipeline", "family", "seed", "accuracy", "macro_f1", "fit_s", "feature_s",
+    "predict_s",
     "latency_ms", "n_train", "n_val", "n_test", "trained_on", "epochs_run", "n_parameters", "n_features",
     "dataset_fingerprint", "key",
 ]
 SUMMARY_COLUMNS = [
     "dataset", "protocol", "pipeline", "family", "n_runs", "accuracy_mean", "accuracy_std", "macro_f1_mean",
-    "macro_f1_std", "fit_s_median", "predict_s_median", "latency_ms_median",
+    "macro_f1_std", "fit_s_median", "predict_s_median", "latency_ms_median", "feature_s_median", "n_features",
+    "epochs_median",
 ]
 
 
@@ -25,13 +27,17 @@ def runs_table(records: list[dict]) -> pd.DataFrame:
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and sample standard deviation over folds x seeds, median timings (``<suite>.csv``).
 
-    The standard deviation of a single run is undefined and left empty.
+    The standard deviation of a single run is undefined and left empty, as are feature time
+    and count for pipelines without a feature set and epochs for those that do not train in
+    epochs.
     """
     grouped = runs.groupby(["dataset", "protocol", "pipeline", "family"], sort=False)
     summary = grouped.agg(
         n_runs=("accuracy", "size"), accuracy_mean=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
         macro_f1_mean=("macro_f1", "mean"), macro_f1_std=("macro_f1", "std"), fit_s_median=("fit_s", "median"),
         predict_s_median=("predict_s", "median"), latency_ms_median=("latency_ms", "median"),
+        feature_s_median=("feature_s", "median"), n_features=("n_features", "median"),
+        epochs_median=("epochs_run", "median"),
     ).reset_index()
     summary = summary.sort_values(["dataset", "protocol", "accuracy_mean"], ascending=[True, True, False],
                                   ignore_index=True)

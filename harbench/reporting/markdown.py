@@ -18,10 +18,18 @@ def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
     return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def mean_std(mean: float, std: float, digits: int = 4) -> str:
-    if std is None or (isinstance(std, float) and math.isnan(std)):
+    if _missing(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _optional(value: float, template: str) -> str:
+    return "–" if _missing(value) else template.format(value)
 
 
 def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
@@ -39,6 +47,7 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
         f"({overlap:.0%} overlap), kept only when wholly inside one labelled segment: "
         f"{splits['n_windows']:,} windows.",
         f"- Data fingerprint: `{splits['fingerprint']}` (every file checked against harbench's SHA-256 manifest).",
+        *([f"- {spec.notes}"] if spec.notes else []),
         "",
         f"Protocol `{protocol['name']}` with {len(splits['folds'])} fold(s) x {n_seeds} seed(s). "
         f"The validation subset ({protocol.get('val_fraction', 0.2):.0%} of the training subjects, chosen with "
@@ -67,16 +76,18 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
 def _results_section(summary: pd.DataFrame, records: list[dict]) -> list[str]:
     lines = [
         "Accuracy and macro-F1: mean ± sample standard deviation over runs (folds x seeds). Timings: median over "
-        "runs, in seconds on the whole training or test fold; fit time includes feature extraction. Latency: "
-        "median milliseconds of single-window predictions through the compiled predict path.", "",
+        "runs, in seconds on the whole training or test fold. *fit s* includes feature extraction, which is also "
+        "shown alone (*features s*, on the training windows); *features* is the feature count. Latency: median "
+        "milliseconds of single-window predictions (features included) through the compiled predict path.", "",
     ]
     rows = []
     for row in summary.itertuples():
         rows.append([f"`{row.pipeline}`", row.family, row.n_runs, mean_std(row.accuracy_mean, row.accuracy_std),
-                     mean_std(row.macro_f1_mean, row.macro_f1_std), f"{row.fit_s_median:.1f}",
+                     mean_std(row.macro_f1_mean, row.macro_f1_std), _optional(row.n_features, "{:.0f}"),
+                     _optional(row.feature_s_median, "{:.1f}"), f"{row.fit_s_median:.1f}",
                      f"{row.predict_s_median:.2f}", f"{row.latency_ms_median:.2f}"])
-    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1", "fit s", "predict s", "latency ms"],
-                    rows, "lllrrrrr"), ""]
+    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1", "features", "features s", "fit s",
+                     "predict s", "latency ms"], rows, "lllrrrrrrr"), ""]
     per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
     per_class = per_class.groupby("pipeline", sort=False).mean()
     per_class = per_class.loc[summary["pipeline"]]

@@ -53,7 +53,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
     X_test, y_test = windows.X[split.test], windows.y[split.test]
 
     start = time.perf_counter()
-    pipeline.fit(windows.X[train], windows.y[train], *fit_validation)
+    pipeline.fit(windows.X[train], windows.y[train], *fit_validation, groups=windows.subjects[train])
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     y_pred = pipeline.predict(X_test)
@@ -73,10 +73,12 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "macro_f1": float(f1_score(y_test, y_pred, labels=labels, average="macro", zero_division=0)),
         "per_class_f1": dict(zip(windows.classes, map(float, per_class_f1), strict=True)),
         "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),
-        "fit_s": fit_s, "predict_s": predict_s, "latency_ms": latency_ms, "latency_calls": latency_calls,
+        "fit_s": fit_s, "feature_s": getattr(pipeline, "feature_seconds_", None), "predict_s": predict_s,
+        "latency_ms": latency_ms, "latency_calls": latency_calls,
         "epochs_run": getattr(pipeline, "epochs_run_", None),
         "n_parameters": getattr(pipeline, "n_parameters_", None),
         "n_features": getattr(pipeline, "n_features_", None),
+        "best_params": getattr(pipeline, "best_params_", None),
         "history": getattr(pipeline, "history_", None),
         "environment": environment(executor),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -44,7 +44,8 @@ class KerasClassifier(WindowClassifier):
     def _build(self, n_timesteps: int, n_channels: int, n_classes: int):
         """The uncompiled ``keras.Model`` mapping (T, C) windows to class probabilities."""
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None) -> None:
+    def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None,
+             groups: np.ndarray | None) -> None:
         import keras
         import tensorflow as tf
 
