@@ -149,3 +149,13 @@ def test_same_seed_reproduces_a_cell_exactly(tmp_path, suite_file):
     (key,) = [path.stem for path in (tmp_path / "a" / "cells").iterdir()]
     assert first.load(key)["confusion_matrix"] == second.load(key)["confusion_matrix"]
     assert first.load(key)["history"]["loss"] == second.load(key)["history"]["loss"]
+
+
+def test_results_record_where_and_how_they_were_measured(tmp_path, suite_file):
+    store = ResultStore(tmp_path / "results")
+    run_suite(load_suite(str(suite_file)), store, pipelines=["handcrafted+svm"], seeds=[0], log=lambda line: None)
+    (path,) = (tmp_path / "results" / "cells").iterdir()
+    environment = json.loads(path.read_text())["environment"]
+    assert {"numpy", "scikit-learn", "keras"} <= set(environment["packages"])
+    assert environment["cpu"] and environment["cpus_available"] >= 1 and environment["executor"] == "in-process"
+    assert environment["git_commit"], "the commit of the checkout the run came from"

@@ -25,16 +25,18 @@ def _cpu_model() -> str:
 
 
 def _git_commit() -> str:
-    """Commit of the harbench checkout (with ``-dirty`` for uncommitted changes), or ''."""
-    source = Path(harbench.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return commit + ("-dirty" if dirty else "")
+    """Commit (with ``-dirty`` for uncommitted changes) of the harbench checkout, or of the
+    working directory when harbench is installed from a package (as in tox); '' if neither."""
+    for source in (Path(harbench.__file__).resolve().parent.parent, Path.cwd()):
+        try:
+            commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True,
+                                    text=True, timeout=10, check=True).stdout.strip()
+            dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+                                   capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return commit + ("-dirty" if dirty else "")
+    return ""
 
 
 def _thread_counts() -> dict:
