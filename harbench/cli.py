@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
 from collections.abc import Sequence
@@ -39,7 +40,7 @@ def _run(args: argparse.Namespace) -> None:
 
     suite = load_suite(args.suite, Path(args.suites_dir))
     run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
-              dry_run=args.dry_run)
+              dry_run=args.dry_run, log=functools.partial(print, flush=True))
 
 
 def _report(args: argparse.Namespace) -> None:

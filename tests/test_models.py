@@ -8,7 +8,9 @@ from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models import PipelineContext, describe, make_pipeline, pipeline_ids
 
 CONTEXT = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z", "gyro_x"), units=("g", "g", "g", "rad/s"))
-FAST = {"cnn": {"max_epochs": 15, "filters": 16, "dense_units": 16, "patience": 5, "learning_rate": 0.01}}
+FAST = {"cnn": {"max_epochs": 15, "filters": 16, "dense_units": 16, "patience": 5, "learning_rate": 0.01},
+        **{pipeline: {"features": {"parameters": "minimal"}} for pipeline in pipeline_ids()
+           if pipeline.startswith("tsfresh+")}}
 
 
 def _data(n: int = 90, seed: int = 0):

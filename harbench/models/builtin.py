@@ -12,6 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC, LinearSVC
 
 from harbench.features.handcrafted import HandcraftedFeatures
+from harbench.features.tsfresh_set import TsfreshFeatures
 from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
 
@@ -22,6 +23,13 @@ def handcrafted(context: PipelineContext, gravity_cutoff_hz: float = 0.3, ar_ord
     return HandcraftedFeatures(fs=context.fs, channels=tuple(context.channels), units=tuple(context.units),
                                gravity_cutoff_hz=gravity_cutoff_hz, ar_order=ar_order, n_bands=n_bands,
                                entropy_bins=entropy_bins)
+
+
+@register_feature_set("tsfresh")
+def tsfresh(context: PipelineContext, parameters: str | dict = "efficient", select: bool = True,
+            fdr_level: float = 0.05) -> TsfreshFeatures:
+    return TsfreshFeatures(channels=tuple(context.channels), parameters=parameters, select=select,
+                           fdr_level=fdr_level)
 
 
 @register_learner("svm", needs_scaling=True, search_grid={"C": [1.0, 10.0, 100.0], "gamma": ["scale", 1e-3, 1e-2]})

@@ -73,12 +73,13 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     return lines
 
 
-def _results_section(summary: pd.DataFrame, records: list[dict]) -> list[str]:
+def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[str]) -> list[str]:
     lines = [
         "Accuracy and macro-F1: mean ± sample standard deviation over runs (folds x seeds). Timings: median over "
         "runs, in seconds on the whole training or test fold. *fit s* includes feature extraction, which is also "
         "shown alone (*features s*, on the training windows); *features* is the feature count. Latency: median "
-        "milliseconds of single-window predictions (features included) through the compiled predict path.", "",
+        "milliseconds of single-window predictions (features included) through the compiled predict path. "
+        "A standard deviation of 0 over seeds means the pipeline is deterministic given its training data.", "",
     ]
     rows = []
     for row in summary.itertuples():
@@ -89,7 +90,7 @@ def _results_section(summary: pd.DataFrame, records: list[dict]) -> list[str]:
     lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1", "features", "features s", "fit s",
                      "predict s", "latency ms"], rows, "lllrrrrrrr"), ""]
     per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
-    per_class = per_class.groupby("pipeline", sort=False).mean()
+    per_class = per_class.groupby("pipeline", sort=False).mean()[classes]
     per_class = per_class.loc[summary["pipeline"]]
     lines += ["Per-class F1 (mean over runs):", "",
               table(["pipeline", *per_class.columns],
@@ -136,9 +137,11 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
     for description in splits:
         lines += _setup_section(description, suite.protocol, len(suite.seeds))
     lines += ["## Results", ""]
+    classes = {description["dataset"]: description["classes"] for description in splits}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
         lines += [f"### `{dataset}`, protocol `{protocol}`", ""]
         lines += _results_section(part, [record for record in records
-                                         if (record["dataset"], record["protocol"]) == (dataset, protocol)])
+                                         if (record["dataset"], record["protocol"]) == (dataset, protocol)],
+                                  classes[dataset])
     lines += ["## Environment", "", *_environment_section(records)]
     return "\n".join(lines).rstrip() + "\n"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import harbench
 
-PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "tensorflow-cpu", "tensorflow", "keras", "pooch")
+PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
+            "tensorflow", "keras", "pooch", "threadpoolctl")
 
 
 def _cpu_model() -> str:

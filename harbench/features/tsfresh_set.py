@@ -1,0 +1,148 @@
+"""tsfresh features with FRESH relevance selection fitted on the training fold only.
+
+Christ, Braun, Neuffer & Kempa-Liehr (2018), Time Series FeatuRe Extraction on basis of
+Scalable Hypothesis tests (tsfresh - A Python package), Neurocomputing 307:72-77.
+
+tsfresh's own extractor runs on the training windows and on the test windows separately
+(each window is its own series, so nothing crosses between them). Relevance selection
+(``select_features``, multiclass) and the imputation of undefined values (tsfresh's
+``impute_dataframe_range`` with the training columns' min / max / median) are fitted on the
+training windows only. Extracted matrices are cached on disk under a hash of the windows'
+bytes, the channel names, the parameter set and the tsfresh version, so seeds and learners
+reuse them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from harbench.atomic import write_bytes_atomically
+from harbench.datasets.locate import cache_dir
+from harbench.errors import InputValidationError
+
+NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
+
+
+def resolve_parameters(parameters: str | dict) -> dict:
+    """A tsfresh ``default_fc_parameters`` dict from a set name or a dict of calculators."""
+    from tsfresh.feature_extraction import (
+        ComprehensiveFCParameters,
+        EfficientFCParameters,
+        MinimalFCParameters,
+        feature_calculators,
+    )
+
+    if isinstance(parameters, str):
+        named = {"minimal": MinimalFCParameters, "efficient": EfficientFCParameters,
+                 "comprehensive": ComprehensiveFCParameters}
+        if parameters not in named:
+            raise InputValidationError(f"Unknown tsfresh parameter set {parameters!r}; use one of "
+                                       f"{', '.join(NAMED_PARAMETER_SETS)} or a dict of calculators.")
+        return dict(named[parameters]())
+    if not isinstance(parameters, dict) or not parameters:
+        raise InputValidationError(f"tsfresh parameters must be a set name or a non-empty dict, got {parameters!r}.")
+    unknown = sorted(name for name in parameters if not hasattr(feature_calculators, name))
+    if unknown:
+        raise InputValidationError(f"tsfresh has no feature calculator(s) {unknown}.")
+    return dict(parameters)
+
+
+def _long_format(X: np.ndarray, channels: Sequence[str]) -> pd.DataFrame:
+    n, length, _ = X.shape
+    frame = pd.DataFrame(X.reshape(n * length, -1), columns=list(channels))
+    frame.insert(0, "time", np.tile(np.arange(length), n))
+    frame.insert(0, "id", np.repeat(np.arange(n), length))
+    return frame
+
+
+class TsfreshFeatures(TransformerMixin, BaseEstimator):
+    """tsfresh extraction (``parameters``: ``minimal``, ``efficient``, ``comprehensive`` or a
+    calculator dict) and, with ``select``, FRESH selection at false discovery rate
+    ``fdr_level``. ``n_jobs`` processes extract (-1: one per CPU); ``use_cache`` keeps
+    extracted matrices in harbench's cache folder."""
+
+    def __init__(self, channels: Sequence[str], parameters: str | dict = "efficient", select: bool = True,
+                 fdr_level: float = 0.05, n_jobs: int = -1, use_cache: bool = True) -> None:
+        self.channels = channels
+        self.parameters = parameters
+        self.select = select
+        self.fdr_level = fdr_level
+        self.n_jobs = n_jobs
+        self.use_cache = use_cache
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> TsfreshFeatures:
+        from tsfresh import select_features
+        from tsfresh.utilities.dataframe_functions import get_range_values_per_column, impute_dataframe_range
+
+        features = self.extract(X)
+        defined = features.columns[np.isfinite(features.to_numpy()).any(axis=0)]
+        self.dropped_features_ = sorted(set(features.columns) - set(defined))
+        features = features[defined]
+        self.col_to_max_, self.col_to_min_, self.col_to_median_ = get_range_values_per_column(features)
+        features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
+        if self.select:
+            selected = select_features(features, pd.Series(np.asarray(y)), multiclass=True,
+                                       fdr_level=self.fdr_level, n_jobs=self._workers())
+            if selected.shape[1] == 0:
+                raise InputValidationError("tsfresh selected no relevant feature on the training windows; "
+                                           "raise fdr_level or set select = false.")
+            self.feature_names_ = list(selected.columns)
+        else:
+            self.feature_names_ = list(features.columns)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        from tsfresh.utilities.dataframe_functions import impute_dataframe_range
+
+        features = self.extract(X)[list(self.col_to_median_)]
+        features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
+        return features[self.feature_names_].to_numpy(dtype=np.float64)
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        return np.array(self.feature_names_, dtype=object)
+
+    def extract(self, X: np.ndarray) -> pd.DataFrame:
+        """All features of the parameter set for windows ``X`` (n, T, C), from the cache when there."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if X.ndim != 3 or X.shape[2] != len(self.channels):
+            raise InputValidationError(f"TsfreshFeatures expects windows (n, T, {len(self.channels)}); got {X.shape}.")
+        path = self._cache_path(X)
+        if path is not None and path.is_file():
+            with np.load(path, allow_pickle=False) as stored:
+                return pd.DataFrame(stored["values"], columns=stored["names"].tolist())
+        from tsfresh import extract_features
+
+        features = extract_features(
+            _long_format(X, self.channels), column_id="id", column_sort="time",
+            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=self._workers(),
+            disable_progressbar=True,
+        ).sort_index()
+        if path is not None:
+            buffer = io.BytesIO()
+            np.savez(buffer, values=features.to_numpy(dtype=np.float64), names=np.array(features.columns, dtype=str))
+            write_bytes_atomically(path, buffer.getvalue())
+        return features
+
+    def _workers(self) -> int:
+        return (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
+
+    def _cache_path(self, X: np.ndarray) -> Path | None:
+        if not self.use_cache:
+            return None
+        from importlib.metadata import version
+
+        parameters = resolve_parameters(self.parameters)
+        digest = hashlib.sha256()
+        digest.update(json.dumps({"shape": X.shape, "channels": list(self.channels), "tsfresh": version("tsfresh"),
+                                  "parameters": parameters}, sort_keys=True, default=str).encode())
+        digest.update(X.tobytes())
+        return cache_dir() / "features" / "tsfresh" / f"{digest.hexdigest()[:32]}.npz"
