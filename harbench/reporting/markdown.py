@@ -125,7 +125,22 @@ def _environment_section(records: list[dict]) -> list[str]:
     return lines
 
 
-def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]) -> str:
+def _perf_section(perf: pd.DataFrame) -> list[str]:
+    rows = [[f"`{row.benchmark}`", f"{int(row.n_windows):,}", f"{float(row.median_s):.4f}",
+             f"`{row.baseline}`" if row.baseline else "–",
+             f"{float(row.baseline_median_s):.3f}" if row.baseline else "–",
+             f"{float(row.speedup):.0f}x" if row.baseline else "–",
+             f"{float(row.peak_memory_mib):.0f}" if str(row.peak_memory_mib) else "–"] for row in perf.itertuples()]
+    return [
+        "Median seconds over pytest-benchmark rounds on this machine (`tox -e perf`, from `reports/perf.csv`); "
+        "a speedup is measured against its baseline in the same session.", "",
+        table(["benchmark", "windows", "median s", "baseline", "baseline s", "speedup", "peak MiB"], rows, "lrrlrrr"),
+        "",
+    ]
+
+
+def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
+           perf: pd.DataFrame | None = None) -> str:
     """The whole page of ``suite``."""
     lines = [
         f"# {suite.name}", "",
@@ -143,5 +158,7 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
         lines += _results_section(part, [record for record in records
                                          if (record["dataset"], record["protocol"]) == (dataset, protocol)],
                                   classes[dataset])
+    if perf is not None:
+        lines += ["## Feature extraction speed", "", *_perf_section(perf)]
     lines += ["## Environment", "", *_environment_section(records)]
     return "\n".join(lines).rstrip() + "\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from harbench.atomic import write_text_atomically
 from harbench.errors import HarbenchError
 from harbench.reporting.aggregate import runs_table, summary_table
@@ -41,11 +43,13 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
             f"Run `harbench run {suite.name}` first."
         )
     records = [store.load(item.cell.key) for item in planned]
+    reports_dir = Path(reports_dir)
+    perf_path = reports_dir / "perf.csv"
+    perf = pd.read_csv(perf_path, keep_default_na=False) if perf_path.is_file() else None
     runs = runs_table(records)
     summary = summary_table(runs)
-    reports_dir = Path(reports_dir)
     paths = {
-        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records),
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
     }

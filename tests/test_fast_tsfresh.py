@@ -1,0 +1,56 @@
+"""Parity of the fast calculators with tsfresh's own, value for value (rtol 1e-6)."""
+
+import numpy as np
+import pytest
+from tsfresh.feature_extraction import EfficientFCParameters, feature_calculators
+from tsfresh.utilities.string_manipulation import convert_to_output_format
+
+from harbench.errors import InputValidationError
+from harbench.features import fast_tsfresh
+
+EFFICIENT = EfficientFCParameters()
+EXTRA_AGG_LINEAR_TREND = [{"attr": "pvalue", "chunk_len": chunk, "f_agg": "mean"} for chunk in (2, 5, 10, 50)]
+
+
+def _series(length: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(length)
+    return {
+        "noise": rng.normal(size=(6, length)),
+        "trend": np.cumsum(rng.normal(size=(4, length)), axis=1),
+        "ties": rng.integers(0, 3, size=(6, length)).astype(float),
+        "constant": np.full((2, length), 1.5),
+        "monotonic": np.tile(np.arange(length, dtype=float), (2, 1)),
+    }
+
+
+def _tsfresh(calculator: str, row: np.ndarray, parameters: list[dict]) -> dict[str, float]:
+    function = getattr(feature_calculators, calculator)
+    if getattr(function, "fctype", None) == "combiner":
+        return {f"{calculator}__{key}": value for key, value in function(row, param=parameters)}
+    return {f"{calculator}__{convert_to_output_format(p)}": function(row, **p) for p in parameters}
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 7, 11, 60, 128])
+@pytest.mark.parametrize("calculator", sorted(fast_tsfresh.CALCULATORS))
+def test_every_fast_calculator_matches_tsfresh(calculator, length):
+    parameters = EFFICIENT[calculator] + (EXTRA_AGG_LINEAR_TREND if calculator == "agg_linear_trend" else [])
+    for kind, x in _series(length).items():
+        fast = fast_tsfresh.CALCULATORS[calculator](x, parameters)
+        for row in range(len(x)):
+            expected = _tsfresh(calculator, x[row], parameters)
+            assert set(expected) == set(fast), "feature names must be tsfresh's own"
+            for name, value in expected.items():
+                np.testing.assert_allclose(fast[name][row], value, rtol=1e-6, atol=1e-12, equal_nan=True,
+                                           err_msg=f"{name} on {kind} series {row} of length {length}")
+
+
+def test_series_with_nan_are_refused_with_the_row():
+    x = np.zeros((3, 10))
+    x[2, 4] = np.nan
+    with pytest.raises(InputValidationError, match="Series 2 contains NaN"):
+        fast_tsfresh.change_quantiles(x, EFFICIENT["change_quantiles"])
+
+
+def test_calculators_without_a_fast_version_are_named():
+    with pytest.raises(InputValidationError, match=r"No fast version .*\['cwt_coefficients'\]"):
+        fast_tsfresh.extract(np.zeros((2, 10)), {"cwt_coefficients": [], "agg_linear_trend": []})
