@@ -29,25 +29,37 @@ class PerfTable:
         self.rows[name] = {"benchmark": name, "n_windows": n_windows, "median_s": benchmark.stats.stats.median,
                            "baseline": baseline, "peak_memory_mib": peak_memory_mib}
 
-    def write(self, path: Path) -> None:
+    def merged_with(self, path: Path) -> list[dict]:
+        """Rows of ``path`` updated with this session's, each with its baseline's median and speedup."""
         old = pd.read_csv(path, keep_default_na=False).to_dict("records") if path.is_file() else []
         merged = {row["benchmark"]: row for row in old} | self.rows
         for row in merged.values():
             base = merged.get(row["baseline"]) if row["baseline"] else None
-            row["baseline_median_s"] = base["median_s"] if base else ""
-            row["speedup"] = float(base["median_s"]) / float(row["median_s"]) if base else ""
-            if base:
-                print(f"\n{row['benchmark']}: {row['speedup']:.0f}x faster than {row['baseline']}")
-        table = pd.DataFrame(list(merged.values())).reindex(columns=COLUMNS)
-        write_text_atomically(path, table.to_csv(index=False, float_format="%.6g"))
+            row["baseline_median_s"] = float(base["median_s"]) if base else None
+            row["speedup"] = float(base["median_s"]) / float(row["median_s"]) if base else None
+        return list(merged.values())
+
+
+_TABLE = PerfTable()
 
 
 @pytest.fixture(scope="session")
-def perf_table():
-    table = PerfTable()
-    yield table
-    if table.rows:
-        table.write(PERF_CSV)
+def perf_table() -> PerfTable:
+    return _TABLE
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _TABLE.rows:
+        table = pd.DataFrame(_TABLE.merged_with(PERF_CSV)).reindex(columns=COLUMNS)
+        write_text_atomically(PERF_CSV, table.to_csv(index=False, float_format="%.6g"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for row in _TABLE.merged_with(PERF_CSV) if _TABLE.rows else []:
+        line = f"{row['benchmark']}: median {float(row['median_s']):.4f} s on {row['n_windows']} windows"
+        if row["speedup"]:
+            line += f", {row['speedup']:.0f}x faster than {row['baseline']} ({row['baseline_median_s']:.3f} s)"
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
