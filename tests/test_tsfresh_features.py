@@ -35,16 +35,33 @@ def test_selection_is_fitted_on_training_windows_and_reused_on_test(tmp_path, mo
     assert transformed.shape == (10, len(names)) and np.isfinite(transformed).all()
 
 
+def test_a_cached_matrix_still_reports_what_extracting_it_cost(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
+    X, y = _data(120)
+    first = TsfreshFeatures(CHANNELS, parameters="minimal", n_jobs=1).fit(X, y)
+    second = TsfreshFeatures(CHANNELS, parameters="minimal", n_jobs=1).fit(X, y)
+    assert (first.extraction_cached_, second.extraction_cached_) == (False, True)
+    assert second.extraction_seconds_ == first.extraction_seconds_ > 0
+    np.testing.assert_array_equal(first.fit_transform(X, y), first.transform(X))
+
+
+def test_single_windows_are_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
+    X, _ = _data(5)
+    TsfreshFeatures(CHANNELS, parameters="minimal").extract(X[:1])
+    assert not (tmp_path / "features").exists()
+
+
 def test_extracted_matrices_are_cached_by_windows_and_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
-    X, _ = _data()
+    X, _ = _data(200)
     features = TsfreshFeatures(CHANNELS, parameters="minimal", n_jobs=1)
     first = features.extract(X)
     (cached,) = (tmp_path / "features" / "tsfresh").iterdir()
     again = features.extract(X)
     assert again.equals(first)
     TsfreshFeatures(CHANNELS, parameters={"mean": None}, n_jobs=1).extract(X)
-    TsfreshFeatures(CHANNELS, parameters="minimal", n_jobs=1).extract(X[:30])
+    TsfreshFeatures(CHANNELS, parameters="minimal", n_jobs=1).extract(X[:150])
     assert len(list((tmp_path / "features" / "tsfresh").iterdir())) == 3
     assert cached.suffix == ".npz"
 

@@ -7,9 +7,11 @@ tsfresh's own extractor runs on the training windows and on the test windows sep
 (each window is its own series, so nothing crosses between them). Relevance selection
 (``select_features``, multiclass) and the imputation of undefined values (tsfresh's
 ``impute_dataframe_range`` with the training columns' min / max / median) are fitted on the
-training windows only. Extracted matrices are cached on disk under a hash of the windows'
-bytes, the channel names, the parameter set and the tsfresh version, so seeds and learners
-reuse them.
+training windows only. Extracted matrices of at least ``CACHE_MIN_WINDOWS`` windows are
+cached on disk under a hash of the windows' bytes, the channel names, the parameter set and
+the tsfresh version, so seeds and learners reuse them; the cache also keeps how long the
+extraction took, so a reused matrix still reports its real cost (``extraction_seconds_``).
+Small inputs (single-window latency calls) are extracted in-process, uncached.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +33,8 @@ from harbench.datasets.locate import cache_dir
 from harbench.errors import InputValidationError
 
 NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
+CACHE_MIN_WINDOWS = 100
+PARALLEL_MIN_WINDOWS = 50  # below this, starting worker processes costs more than it saves
 
 
 def resolve_parameters(parameters: str | dict) -> dict:
@@ -68,7 +73,9 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
     """tsfresh extraction (``parameters``: ``minimal``, ``efficient``, ``comprehensive`` or a
     calculator dict) and, with ``select``, FRESH selection at false discovery rate
     ``fdr_level``. ``n_jobs`` processes extract (-1: one per CPU); ``use_cache`` keeps
-    extracted matrices in harbench's cache folder."""
+    extracted matrices in harbench's cache folder. After `fit`, ``extraction_seconds_`` is
+    what extracting the training windows cost and ``extraction_cached_`` whether this fit
+    read them from the cache."""
 
     def __init__(self, channels: Sequence[str], parameters: str | dict = "efficient", select: bool = True,
                  fdr_level: float = 0.05, n_jobs: int = -1, use_cache: bool = True) -> None:
@@ -80,10 +87,19 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         self.use_cache = use_cache
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> TsfreshFeatures:
+        self._fit_frame(X, y)
+        return self
+
+    def fit_transform(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """`fit`, then the selected features of the same windows, extracted once."""
+        return self._fit_frame(X, y)[self.feature_names_].to_numpy(dtype=np.float64)
+
+    def _fit_frame(self, X: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+        """Fit imputation and selection; return the imputed training features."""
         from tsfresh import select_features
         from tsfresh.utilities.dataframe_functions import get_range_values_per_column, impute_dataframe_range
 
-        features = self.extract(X)
+        features, self.extraction_seconds_, self.extraction_cached_ = self._extract(X)
         defined = features.columns[np.isfinite(features.to_numpy()).any(axis=0)]
         self.dropped_features_ = sorted(set(features.columns) - set(defined))
         features = features[defined]
@@ -91,14 +107,14 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
         if self.select:
             selected = select_features(features, pd.Series(np.asarray(y)), multiclass=True,
-                                       fdr_level=self.fdr_level, n_jobs=self._workers())
+                                       fdr_level=self.fdr_level, n_jobs=self._workers(len(X)))
             if selected.shape[1] == 0:
                 raise InputValidationError("tsfresh selected no relevant feature on the training windows; "
                                            "raise fdr_level or set select = false.")
             self.feature_names_ = list(selected.columns)
         else:
             self.feature_names_ = list(features.columns)
-        return self
+        return features
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         from tsfresh.utilities.dataframe_functions import impute_dataframe_range
@@ -112,31 +128,41 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
 
     def extract(self, X: np.ndarray) -> pd.DataFrame:
         """All features of the parameter set for windows ``X`` (n, T, C), from the cache when there."""
+        return self._extract(X)[0]
+
+    def _extract(self, X: np.ndarray) -> tuple[pd.DataFrame, float, bool]:
+        """(features, seconds the extraction took, whether they came from the cache)."""
         X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 3 or X.shape[2] != len(self.channels):
             raise InputValidationError(f"TsfreshFeatures expects windows (n, T, {len(self.channels)}); got {X.shape}.")
         path = self._cache_path(X)
         if path is not None and path.is_file():
             with np.load(path, allow_pickle=False) as stored:
-                return pd.DataFrame(stored["values"], columns=stored["names"].tolist())
+                frame = pd.DataFrame(stored["values"], columns=stored["names"].tolist())
+                return frame, float(stored["seconds"]), True
         from tsfresh import extract_features
 
+        start = time.perf_counter()
         features = extract_features(
             _long_format(X, self.channels), column_id="id", column_sort="time",
-            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=self._workers(),
+            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=self._workers(len(X)),
             disable_progressbar=True,
         ).sort_index()
+        seconds = time.perf_counter() - start
         if path is not None:
             buffer = io.BytesIO()
-            np.savez(buffer, values=features.to_numpy(dtype=np.float64), names=np.array(features.columns, dtype=str))
+            np.savez(buffer, values=features.to_numpy(dtype=np.float64), names=np.array(features.columns, dtype=str),
+                     seconds=seconds)
             write_bytes_atomically(path, buffer.getvalue())
-        return features
+        return features, seconds, False
 
-    def _workers(self) -> int:
+    def _workers(self, n_windows: int) -> int:
+        if n_windows < PARALLEL_MIN_WINDOWS:
+            return 0
         return (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
 
     def _cache_path(self, X: np.ndarray) -> Path | None:
-        if not self.use_cache:
+        if not self.use_cache or len(X) < CACHE_MIN_WINDOWS:
             return None
         from importlib.metadata import version
 

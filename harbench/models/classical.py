@@ -21,7 +21,9 @@ class FeatureClassifier(WindowClassifier):
     hyper-parameters are chosen by an inner grouped cross-validation over the training
     subjects (``search_folds`` folds of scikit-learn's GroupKFold, macro-F1), then refitted on
     the whole training fold; the chosen values are kept in ``best_params_``.
-    ``feature_seconds_`` is the time spent extracting features from the training windows.
+    ``feature_seconds_`` is what extracting features from the training windows costs: the
+    time measured now, or, for a feature set that reused cached features
+    (``features_cached_``), the time measured when they were computed.
     """
 
     family = "classical"
@@ -37,9 +39,10 @@ class FeatureClassifier(WindowClassifier):
     def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None,
              groups: np.ndarray | None) -> None:
         start = time.perf_counter()
-        self.features_ = clone(self.features).fit(X, y)
-        F = self.features_.transform(X)
-        self.feature_seconds_ = time.perf_counter() - start
+        self.features_ = clone(self.features)
+        F = self.features_.fit_transform(X, y)
+        self.feature_seconds_ = getattr(self.features_, "extraction_seconds_", time.perf_counter() - start)
+        self.features_cached_ = bool(getattr(self.features_, "extraction_cached_", False))
         self.n_features_ = F.shape[1]
         self.scaler_ = StandardScaler().fit(F) if self.scale else None
         F = self._scaled(F)

@@ -76,8 +76,10 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
 def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[str]) -> list[str]:
     lines = [
         "Accuracy and macro-F1: mean ± sample standard deviation over runs (folds x seeds). Timings: median over "
-        "runs, in seconds on the whole training or test fold. *fit s* includes feature extraction, which is also "
-        "shown alone (*features s*, on the training windows); *features* is the feature count. Latency: median "
+        "runs, in seconds on the whole training or test fold. *fit s* and *predict s* include feature extraction, "
+        "except where the features came from harbench's feature cache (tsfresh pipelines after their first run); "
+        "*features s* is what extracting the training windows costs, measured when they were extracted. "
+        "*features* is the feature count after any selection. Latency: median "
         "milliseconds of single-window predictions (features included) through the compiled predict path. "
         "A standard deviation of 0 over seeds means the pipeline is deterministic given its training data.", "",
     ]
