@@ -10,9 +10,11 @@ samples. Series containing NaN are refused with an error rather than guessed at.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
@@ -39,6 +41,13 @@ def _check(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _row_quantiles(x: np.ndarray, quantiles) -> np.ndarray:
+    """Linear-interpolation quantiles of each row, (rows, len(quantiles)), computed by pandas
+    itself (one vectorised call), so that values lying exactly on a quantile fall on the same
+    side as in tsfresh's ``pandas.qcut`` whatever pandas' internal formula."""
+    return pd.DataFrame(x.T).quantile(list(quantiles), interpolation="linear").to_numpy().T
+
+
 def change_quantiles(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``change_quantiles``: aggregate (``f_agg`` mean or var) of the (absolute, with
     ``isabs``) consecutive changes whose both ends lie in the corridor between the ``ql`` and
@@ -58,7 +67,7 @@ def change_quantiles(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
             results[name] = np.zeros(len(x))
             continue
         if (ql, qh) not in corridors:
-            low, high = np.percentile(x, [ql * 100.0, qh * 100.0], axis=1, method="linear")
+            low, high = _row_quantiles(x, [ql, qh]).T
             inside = (x >= low[:, None]) & (x <= high[:, None])
             both = inside[:, 1:] & inside[:, :-1]
             corridors[(ql, qh)] = both, both.sum(axis=1)
@@ -129,7 +138,105 @@ def agg_linear_trend(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
     return results
 
 
-CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_linear_trend}
+def _qcut_edges(x: np.ndarray, r: int) -> np.ndarray:
+    """The ``r + 1`` bin edges ``pandas.qcut(x, r)`` uses for each row, (rows, r + 1)."""
+    quantiles = np.linspace(0, 1, r + 1)
+    # pandas rounds quantiles that are not representable in base 2 up by one ulp
+    np.putmask(quantiles, r * quantiles != np.arange(r + 1), np.nextafter(quantiles, 1))
+    return _row_quantiles(x, quantiles)
+
+
+def _friedrich(x: np.ndarray, m: int, r: int) -> np.ndarray:
+    """tsfresh's ``_estimate_friedrich_coefficients`` for every row, (rows, m + 1), highest power
+    first (Friedrich et al. 2000, Physics Letters A 271:217-222): bin the signal into ``r``
+    quantile bins, average signal and next change per bin, fit a degree-``m`` polynomial by
+    least squares (``numpy.polyfit``'s column scaling); NaN where qcut's edges repeat."""
+    rows = len(x)
+    signal, delta = x[:, :-1], np.diff(x, axis=1)
+    coefficients = np.full((rows, m + 1), np.nan)
+    if signal.shape[1] == 0:
+        return coefficients
+    edges = _qcut_edges(signal, r)
+    valid = (np.diff(edges, axis=1) != 0).all(axis=1)  # qcut raises on repeated edges
+    # right-closed bins with the lowest edge included, as pandas.cut: bin = #edges below the value - 1
+    bins = np.full(signal.shape, -1, dtype=np.int64)
+    for edge in edges.T:
+        bins += signal > edge[:, None]
+    np.clip(bins, 0, r - 1, out=bins)
+    flat = (bins + (np.arange(rows) * r)[:, None]).ravel()
+    counts = np.bincount(flat, minlength=rows * r).reshape(rows, r)
+    sums_x = np.bincount(flat, weights=signal.ravel(), minlength=rows * r).reshape(rows, r)
+    sums_y = np.bincount(flat, weights=delta.ravel(), minlength=rows * r).reshape(rows, r)
+    filled = counts > 0
+    x_mean = np.divide(sums_x, counts, out=np.zeros_like(sums_x), where=filled)
+    y_mean = np.divide(sums_y, counts, out=np.zeros_like(sums_y), where=filled)
+    full_rank = valid & (filled.sum(axis=1) > m)
+    design = x_mean[full_rank, :, None] ** np.arange(m, -1, -1) * filled[full_rank, :, None]
+    scale = np.sqrt((design * design).sum(axis=1))
+    q, upper = np.linalg.qr(design / scale[:, None, :])
+    solved = np.linalg.solve(upper, np.einsum("rij,ri->rj", q, y_mean[full_rank] * filled[full_rank])[..., None])
+    coefficients[full_rank] = solved[..., 0] / scale
+    # numpy.polyfit itself where the batched fit cannot reproduce it: fewer filled bins than
+    # coefficients (polyfit's minimum-norm solution), or a leading coefficient that is zero up to
+    # rounding, where the roots (max_langevin_fixed_point) are set by that rounding
+    leading = np.abs(coefficients[:, 0]) <= 1e-8 * np.nanmax(np.abs(coefficients), axis=1, initial=0.0)
+    for row in np.flatnonzero(valid & (~full_rank | leading)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.RankWarning)
+            coefficients[row] = np.polyfit(x_mean[row, filled[row]], y_mean[row, filled[row]], deg=m)
+    return coefficients
+
+
+def friedrich_coefficients(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``friedrich_coefficients``: coefficient ``coeff`` of the polynomial fitted by
+    `_friedrich` with order ``m`` and ``r`` quantile bins."""
+    x = _check(x)
+    fitted: dict[tuple[int, int], np.ndarray] = {}
+    results = {}
+    for parameter in parameters:
+        m, r, coeff = parameter["m"], parameter["r"], parameter["coeff"]
+        if (m, r) not in fitted:
+            fitted[(m, r)] = _friedrich(x, m, r)
+        values = fitted[(m, r)][:, coeff] if coeff <= m else np.full(len(x), np.nan)
+        results[f"friedrich_coefficients__coeff_{coeff}__m_{m}__r_{r}"] = values
+    return results
+
+
+def _max_real_root(coefficients: np.ndarray) -> np.ndarray:
+    """``max(real(numpy.roots(c)))`` per row; NaN where a coefficient is NaN.
+
+    Like numpy.roots, the roots are the eigenvalues of the companion matrix, computed for
+    all rows at once; rows with a zero leading or trailing coefficient (whose degree numpy
+    reduces) go through numpy.roots itself.
+    """
+    result = np.full(len(coefficients), np.nan)
+    finite = np.isfinite(coefficients).all(axis=1)
+    regular = finite & (coefficients[:, 0] != 0) & (coefficients[:, -1] != 0)
+    degree = coefficients.shape[1] - 1
+    if regular.any() and degree >= 1:
+        companion = np.zeros((int(regular.sum()), degree, degree))
+        companion[:, 0, :] = -coefficients[regular, 1:] / coefficients[regular, :1]
+        companion[:, np.arange(1, degree), np.arange(degree - 1)] = 1.0
+        result[regular] = np.linalg.eigvals(companion).real.max(axis=1)
+    for row in np.flatnonzero(finite & ~regular):
+        roots = np.roots(coefficients[row])
+        result[row] = np.max(np.real(roots)) if roots.size else np.nan
+    return result
+
+
+def max_langevin_fixed_point(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``max_langevin_fixed_point``: the largest real part of the roots of the
+    `_friedrich` polynomial (the largest fixed point of the fitted Langevin dynamics)."""
+    x = _check(x)
+    results = {}
+    for parameter in parameters:
+        coefficients = _friedrich(x, parameter["m"], parameter["r"])
+        results[feature_name("max_langevin_fixed_point", parameter)] = _max_real_root(coefficients)
+    return results
+
+
+CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_linear_trend,
+               "friedrich_coefficients": friedrich_coefficients, "max_langevin_fixed_point": max_langevin_fixed_point}
 
 
 def extract(x: np.ndarray, parameters: dict[str, list[dict]]) -> dict[str, np.ndarray]:
