@@ -82,6 +82,8 @@ def test_unknown_pipeline_and_parameter_are_named():
         make_pipeline("cnn", CONTEXT, 0, {"epochs": 3})
     with pytest.raises(InputValidationError, match=r"learner: unknown parameter\(s\) \['c'\]"):
         make_pipeline("handcrafted+svm", CONTEXT, 0, {"learner": {"c": 1}})
+    with pytest.raises(InputValidationError, match="Unknown tsfresh parameter set 'fastest'"):
+        make_pipeline("tsfresh+xgboost", CONTEXT, 0, {"features": {"parameters": "fastest"}})
 
 
 def test_inner_grouped_search_picks_from_the_grid_and_needs_groups():

@@ -12,7 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC, LinearSVC
 
 from harbench.features.handcrafted import HandcraftedFeatures
-from harbench.features.tsfresh_set import TsfreshFeatures
+from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
 from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
 
@@ -28,6 +28,7 @@ def handcrafted(context: PipelineContext, gravity_cutoff_hz: float = 0.3, ar_ord
 @register_feature_set("tsfresh")
 def tsfresh(context: PipelineContext, parameters: str | dict = "efficient", select: bool = True,
             fdr_level: float = 0.05) -> TsfreshFeatures:
+    resolve_parameters(parameters)  # an unknown set or calculator fails when the suite is read
     return TsfreshFeatures(channels=tuple(context.channels), parameters=parameters, select=select,
                            fdr_level=fdr_level)
 
