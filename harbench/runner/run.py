@@ -20,6 +20,7 @@ from harbench.datasets.protocols import Split, make_protocol
 from harbench.datasets.windowset import WindowSet
 from harbench.models.registry import PipelineContext, describe, make_pipeline
 from harbench.runner.cells import Cell
+from harbench.runner.environment import environment
 from harbench.runner.execute import run_cell
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
@@ -122,7 +123,12 @@ def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None
 
 def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None, seeds: list[int] | None = None,
               dry_run: bool = False, log: Callable[[str], None] = print) -> RunSummary:
-    """Compute every missing cell of ``suite`` and store each as soon as it finishes."""
+    """Compute every missing cell of ``suite`` and store each as soon as it finishes.
+
+    The environment (versions, commit) is read once, when the run starts, so that every cell
+    records the code the run was started from even if the checkout changes meanwhile.
+    """
+    environment()
     data = SuiteData(suite, store)
     planned = plan_cells(suite, data, pipelines, seeds)
     missing = [item for item in planned if not store.has(item.cell.key)]
