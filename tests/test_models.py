@@ -1,5 +1,7 @@
 """One contract, checked on every registered pipeline (aeon's check_estimator idea)."""
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -8,7 +10,14 @@ from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models import PipelineContext, describe, make_pipeline, pipeline_ids
 
 CONTEXT = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z", "gyro_x"), units=("g", "g", "g", "rad/s"))
-FAST = {"cnn": {"max_epochs": 15, "filters": 16, "dense_units": 16, "patience": 5, "learning_rate": 0.01},
+TRAIN_FAST = {"max_epochs": 15, "patience": 5, "learning_rate": 0.01}
+FAST = {"cnn": {**TRAIN_FAST, "filters": 16, "dense_units": 16},
+        "lstm": {**TRAIN_FAST, "units": 16},
+        "bilstm": {**TRAIN_FAST, "units": 8},
+        "cnn_lstm": {**TRAIN_FAST, "filters": 8, "lstm_units": 8},
+        "convlstm": {**TRAIN_FAST, "filters": 8, "dense_units": 8},
+        "deepconvlstm": {**TRAIN_FAST, "filters": 8, "lstm_units": 8, "dropout": 0.1},
+        "resnet": {**TRAIN_FAST, "block_filters": [8, 8, 8], "max_epochs": 60, "patience": 60},  # BN statistics settle
         **{pipeline: {"features": {"parameters": "minimal"}} for pipeline in pipeline_ids()
            if pipeline.startswith("tsfresh+")}}
 
@@ -21,11 +30,17 @@ def _data(n: int = 90, seed: int = 0):
     return X.astype(np.float32), np.array(["sit", "stand", "walk"])[y]
 
 
-def _fitted(pipeline_id: str, seed: int = 0):
+def _fit(pipeline_id: str, seed: int = 0):
     X, y = _data()
     pipeline = make_pipeline(pipeline_id, CONTEXT, seed, FAST.get(pipeline_id))
     X_val, y_val = _data(30, seed=1)
     return pipeline.fit(X, y, X_val, y_val) if pipeline.uses_validation else pipeline.fit(X, y)
+
+
+@functools.cache
+def _fitted(pipeline_id: str):
+    """One fitted pipeline per id, shared by the tests that only predict with it."""
+    return _fit(pipeline_id)
 
 
 @pytest.mark.parametrize("pipeline_id", pipeline_ids())
@@ -41,7 +56,7 @@ def test_fits_and_predicts_labels_of_the_right_shape(pipeline_id):
 @pytest.mark.parametrize("pipeline_id", pipeline_ids())
 def test_same_seed_gives_the_same_predictions(pipeline_id):
     X, _ = _data(30, seed=3)
-    first, second = _fitted(pipeline_id), _fitted(pipeline_id)
+    first, second = _fitted(pipeline_id), _fit(pipeline_id)
     np.testing.assert_array_equal(first.predict(X), second.predict(X))
     if hasattr(first, "predict_proba") and first.family == "deep":
         np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))

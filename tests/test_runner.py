@@ -92,9 +92,14 @@ def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
     assert (summary["n_runs"] == 2).all() and summary["accuracy_mean"].between(0, 1).all()
     runs = pd.read_csv(tmp_path / "reports" / "tiny.runs.csv")
     assert len(runs) == 4 and {"fold", "seed", "accuracy", "fit_s", "latency_ms"} <= set(runs.columns)
+    assert (runs["throughput_per_s"] > 0).all() and (runs["model_bytes"] > 0).all()
+    assert runs.loc[runs["pipeline"] == "cnn", "n_parameters"].gt(0).all()
+    figures = {path.name for path in (tmp_path / "reports" / "figures").iterdir()}
+    assert figures == {f"tiny-{SYNTHETIC_ID}-official-{kind}.png" for kind in
+                       ("accuracy-vs-fit-time", "confusion-classical", "confusion-deep", "training-cnn")}
     page = (tmp_path / "reports" / "tiny.md").read_text()
     for expected in ("## Setup", "test subjects [5, 6]", "| WALKING |", "## Results", "`handcrafted+svm`",
-                     "## Environment", "Data fingerprints"):
+                     "windows/s", "](figures/tiny-", "## Environment", "Data fingerprints"):
         assert expected in page
     assert len(paths) == 3
 

@@ -12,6 +12,10 @@ cached on disk under a hash of the windows' bytes, the channel names, the parame
 the tsfresh version, so seeds and learners reuse them; the cache also keeps how long the
 extraction took, so a reused matrix still reports its real cost (``extraction_seconds_``).
 Small inputs (single-window latency calls) are extracted in-process, uncached.
+
+Parallel extraction runs in a ``forkserver`` process pool: forking a process that already
+runs TensorFlow, BLAS or thread-pool threads (as a benchmark run does) can deadlock the
+child. tsfresh's relevance tests fork their own pool, so selection runs in-process.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Sequence
@@ -59,6 +64,21 @@ def resolve_parameters(parameters: str | dict) -> dict:
     if unknown:
         raise InputValidationError(f"tsfresh has no feature calculator(s) {unknown}.")
     return dict(parameters)
+
+
+def _distributor(n_workers: int):
+    """tsfresh's multiprocessing distributor, on a ``forkserver`` pool (see the module docstring)."""
+    from tsfresh.utilities.distribution import MultiprocessingDistributor, initialize_warnings_in_workers
+
+    class ForkserverDistributor(MultiprocessingDistributor):
+        def __init__(self) -> None:  # the parent's, with a pool that does not fork the caller
+            self.pool = multiprocessing.get_context("forkserver").Pool(
+                processes=n_workers, initializer=initialize_warnings_in_workers, initargs=(False,))
+            self.n_workers = n_workers
+            self.disable_progressbar = True
+            self.progressbar_title = "Feature Extraction"
+
+    return ForkserverDistributor()
 
 
 def _long_format(X: np.ndarray, channels: Sequence[str]) -> pd.DataFrame:
@@ -107,7 +127,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
         if self.select:
             selected = select_features(features, pd.Series(np.asarray(y)), multiclass=True,
-                                       fdr_level=self.fdr_level, n_jobs=self._workers(len(X)))
+                                       fdr_level=self.fdr_level, n_jobs=0)
             if selected.shape[1] == 0:
                 raise InputValidationError("tsfresh selected no relevant feature on the training windows; "
                                            "raise fdr_level or set select = false.")
@@ -142,11 +162,12 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
                 return frame, float(stored["seconds"]), True
         from tsfresh import extract_features
 
+        workers = self._workers(len(X))
         start = time.perf_counter()
         features = extract_features(
             _long_format(X, self.channels), column_id="id", column_sort="time",
-            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=self._workers(len(X)),
-            disable_progressbar=True,
+            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=workers,
+            distributor=_distributor(workers) if workers > 1 else None, disable_progressbar=True,
         ).sort_index()
         seconds = time.perf_counter() - start
         if path is not None:

@@ -8,6 +8,7 @@ only store their arguments; everything learned ends in an underscore.
 
 from __future__ import annotations
 
+import pickle
 from abc import abstractmethod
 from typing import ClassVar
 
@@ -76,6 +77,14 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self._predict_proba(self._check_fitted_shape(X, "X"))
+
+    def serialized_size(self) -> int:
+        """Bytes of the fitted pipeline as it would be saved (pickle for scikit-learn objects)."""
+        return len(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def set_feature_cache(self, enabled: bool) -> WindowClassifier:
+        """Turn a feature cache on or off where the pipeline has one (see `FeatureClassifier`)."""
+        return self
 
     def _encode(self, labels: np.ndarray, name: str) -> np.ndarray:
         unknown = np.setdiff1d(labels, self.classes_)

@@ -14,6 +14,9 @@ from sklearn.svm import SVC, LinearSVC
 from harbench.features.handcrafted import HandcraftedFeatures
 from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
 from harbench.models.deep.cnn import CNNClassifier
+from harbench.models.deep.hybrid import CNNLSTMClassifier, ConvLSTMClassifier, DeepConvLSTMClassifier
+from harbench.models.deep.recurrent import BiLSTMClassifier, LSTMClassifier
+from harbench.models.deep.resnet import ResNetClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
 
 
@@ -80,3 +83,9 @@ def logistic_regression(seed: int, C: float = 1.0, max_iter: int = 5_000) -> Log
 
 
 register_model("cnn")(CNNClassifier)
+register_model("lstm")(LSTMClassifier)
+register_model("bilstm")(BiLSTMClassifier)
+register_model("cnn_lstm")(CNNLSTMClassifier)
+register_model("convlstm")(ConvLSTMClassifier)
+register_model("deepconvlstm")(DeepConvLSTMClassifier)
+register_model("resnet")(ResNetClassifier)

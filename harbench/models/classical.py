@@ -60,6 +60,12 @@ class FeatureClassifier(WindowClassifier):
         self.learner_ = search.best_estimator_
         self.best_params_ = search.best_params_
 
+    def set_feature_cache(self, enabled: bool) -> FeatureClassifier:
+        """Let the fitted feature set read and write its on-disk cache, or not."""
+        if "use_cache" in self.features_.get_params():
+            self.features_.set_params(use_cache=enabled)
+        return self
+
     def _scaled(self, F: np.ndarray) -> np.ndarray:
         return self.scaler_.transform(F) if self.scaler_ is not None else F
 

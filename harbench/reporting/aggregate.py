@@ -6,14 +6,13 @@ import pandas as pd
 
 RUN_COLUMNS = [
     "dataset", "protocol", "fold", "pipeline", "family", "seed", "accuracy", "macro_f1", "fit_s", "feature_s",
-    "predict_s",
-    "latency_ms", "n_train", "n_val", "n_test", "trained_on", "epochs_run", "n_parameters", "n_features",
-    "dataset_fingerprint", "key",
+    "predict_s", "latency_ms", "throughput_per_s", "model_bytes", "n_train", "n_val", "n_test", "trained_on",
+    "epochs_run", "n_parameters", "n_features", "dataset_fingerprint", "key",
 ]
 SUMMARY_COLUMNS = [
     "dataset", "protocol", "pipeline", "family", "n_runs", "accuracy_mean", "accuracy_std", "macro_f1_mean",
     "macro_f1_std", "fit_s_median", "predict_s_median", "latency_ms_median", "feature_s_median", "n_features",
-    "epochs_median",
+    "epochs_median", "throughput_per_s_median", "model_bytes_median", "n_parameters",
 ]
 
 
@@ -28,8 +27,8 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and sample standard deviation over folds x seeds, median timings (``<suite>.csv``).
 
     The standard deviation of a single run is undefined and left empty, as are feature time
-    and count for pipelines without a feature set and epochs for those that do not train in
-    epochs.
+    and count for pipelines without a feature set, epochs and parameter counts for those that
+    are not networks, and any cost figure that the stored runs predate.
     """
     grouped = runs.groupby(["dataset", "protocol", "pipeline", "family"], sort=False)
     summary = grouped.agg(
@@ -37,7 +36,8 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
         macro_f1_mean=("macro_f1", "mean"), macro_f1_std=("macro_f1", "std"), fit_s_median=("fit_s", "median"),
         predict_s_median=("predict_s", "median"), latency_ms_median=("latency_ms", "median"),
         feature_s_median=("feature_s", "median"), n_features=("n_features", "median"),
-        epochs_median=("epochs_run", "median"),
+        epochs_median=("epochs_run", "median"), throughput_per_s_median=("throughput_per_s", "median"),
+        model_bytes_median=("model_bytes", "median"), n_parameters=("n_parameters", "median"),
     ).reset_index()
     summary = summary.sort_values(["dataset", "protocol", "accuracy_mean"], ascending=[True, True, False],
                                   ignore_index=True)

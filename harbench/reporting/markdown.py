@@ -83,14 +83,18 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
         "milliseconds of single-window predictions (features included) through the compiled predict path. "
         "A standard deviation of 0 over seeds means the pipeline is deterministic given its training data.", "",
     ]
-    rows = []
-    for row in summary.itertuples():
-        rows.append([f"`{row.pipeline}`", row.family, row.n_runs, mean_std(row.accuracy_mean, row.accuracy_std),
-                     mean_std(row.macro_f1_mean, row.macro_f1_std), _optional(row.n_features, "{:.0f}"),
-                     _optional(row.feature_s_median, "{:.1f}"), f"{row.fit_s_median:.1f}",
-                     f"{row.predict_s_median:.2f}", f"{row.latency_ms_median:.2f}"])
-    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1", "features", "features s", "fit s",
-                     "predict s", "latency ms"], rows, "lllrrrrrrr"), ""]
+    quality = [[f"`{row.pipeline}`", row.family, row.n_runs, mean_std(row.accuracy_mean, row.accuracy_std),
+                mean_std(row.macro_f1_mean, row.macro_f1_std)] for row in summary.itertuples()]
+    cost = [[f"`{row.pipeline}`", _optional(row.n_features, "{:.0f}"), _optional(row.feature_s_median, "{:.1f}"),
+             f"{row.fit_s_median:.1f}", _optional(row.epochs_median, "{:.0f}"), f"{row.predict_s_median:.2f}",
+             f"{row.latency_ms_median:.2f}", _optional(row.throughput_per_s_median, "{:,.0f}"),
+             _optional(row.n_parameters, "{:,.0f}"), _optional(row.model_bytes_median, "{:,.0f}")]
+            for row in summary.itertuples()]
+    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1"], quality, "lllrr"), "",
+              "What each pipeline costs (*windows/s*: prediction throughput in batches of 256; *bytes*: the fitted "
+              "pipeline as saved):", "",
+              table(["pipeline", "features", "features s", "fit s", "epochs", "predict s", "latency ms", "windows/s",
+                     "parameters", "bytes"], cost, "lrrrrrrrrr"), ""]
     per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
     per_class = per_class.groupby("pipeline", sort=False).mean()[classes]
     per_class = per_class.loc[summary["pipeline"]]
@@ -142,7 +146,7 @@ def _perf_section(perf: pd.DataFrame) -> list[str]:
 
 
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
-           perf: pd.DataFrame | None = None) -> str:
+           perf: pd.DataFrame | None = None, figures: dict | None = None) -> str:
     """The whole page of ``suite``."""
     lines = [
         f"# {suite.name}", "",
@@ -160,6 +164,8 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
         lines += _results_section(part, [record for record in records
                                          if (record["dataset"], record["protocol"]) == (dataset, protocol)],
                                   classes[dataset])
+        for caption, path in (figures or {}).get((dataset, protocol), []):
+            lines += [f"{caption}:", "", f"![{caption}]({path.as_posix()})", ""]
     if perf is not None:
         lines += ["## Feature extraction speed", "", *_perf_section(perf)]
     lines += ["## Environment", "", *_environment_section(records)]

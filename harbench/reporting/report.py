@@ -9,6 +9,7 @@ import pandas as pd
 from harbench.atomic import write_text_atomically
 from harbench.errors import HarbenchError
 from harbench.reporting.aggregate import runs_table, summary_table
+from harbench.reporting.figures import suite_figures
 from harbench.reporting.markdown import render
 from harbench.runner.run import SuiteData, plan_cells, splits_name
 from harbench.runner.store import ResultStore
@@ -22,7 +23,8 @@ class MissingResultsError(HarbenchError):
 
 
 def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR) -> list[Path]:
-    """Write ``<suite>.md``, ``<suite>.csv`` and ``<suite>.runs.csv``; return their paths.
+    """Write ``<suite>.md``, ``<suite>.csv``, ``<suite>.runs.csv`` and the figures under
+    ``figures/``; return the paths of the three tables.
 
     Every cell of the suite must be in the store: a report never shows a partial table.
     """
@@ -48,8 +50,16 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     perf = pd.read_csv(perf_path, keep_default_na=False) if perf_path.is_file() else None
     runs = runs_table(records)
     summary = summary_table(runs)
+    classes = {description["dataset"]: description["classes"] for description in splits}
+    figures = {}
+    for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
+        block = [record for record in records if (record["dataset"], record["protocol"]) == (dataset, protocol)]
+        figures[(dataset, protocol)] = [
+            (caption, path.relative_to(reports_dir)) for caption, path in
+            suite_figures(part, block, classes[dataset], reports_dir / "figures", f"{suite.name}-{dataset}-{protocol}")
+        ]
     paths = {
-        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf),
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
     }

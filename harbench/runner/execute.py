@@ -16,6 +16,8 @@ from harbench.runner.cells import Cell
 from harbench.runner.environment import environment
 
 WARMUP_CALLS = 5
+THROUGHPUT_BATCH = 256
+THROUGHPUT_ROUNDS = 5
 
 
 def context_of(windows: WindowSet) -> PipelineContext:
@@ -38,6 +40,20 @@ def batch1_latency_ms(pipeline: WindowClassifier, X: np.ndarray, calls: int) -> 
     return float(np.median(durations) * 1000)
 
 
+def throughput_per_s(pipeline: WindowClassifier, X: np.ndarray, batch: int = THROUGHPUT_BATCH,
+                     rounds: int = THROUGHPUT_ROUNDS) -> float:
+    """Windows per second when predicting batches of ``batch`` windows (median of ``rounds``
+    after one warm-up); windows are drawn from ``X`` in turn to fill the batch."""
+    windows = X[np.arange(batch) % len(X)]
+    pipeline.predict(windows)
+    durations = np.empty(rounds)
+    for round_ in range(rounds):
+        start = time.perf_counter()
+        pipeline.predict(windows)
+        durations[round_] = time.perf_counter() - start
+    return float(batch / np.median(durations))
+
+
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
              executor: str = "in-process") -> dict:
     """Train ``cell``'s pipeline on its fold, test it, and return the result record.
@@ -58,7 +74,9 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
     start = time.perf_counter()
     y_pred = pipeline.predict(X_test)
     predict_s = time.perf_counter() - start
+    pipeline.set_feature_cache(False)  # cost figures measure computing the features, not reading them back
     latency_ms = batch1_latency_ms(pipeline, X_test, latency_calls)
+    throughput = throughput_per_s(pipeline, X_test)
 
     labels = np.arange(len(windows.classes))
     per_class_f1 = f1_score(y_test, y_pred, labels=labels, average=None, zero_division=0)
@@ -75,7 +93,8 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),
         "fit_s": fit_s, "feature_s": getattr(pipeline, "feature_seconds_", None),
         "features_cached": getattr(pipeline, "features_cached_", None), "predict_s": predict_s,
-        "latency_ms": latency_ms, "latency_calls": latency_calls,
+        "latency_ms": latency_ms, "latency_calls": latency_calls, "throughput_per_s": throughput,
+        "model_bytes": pipeline.serialized_size(),
         "epochs_run": getattr(pipeline, "epochs_run_", None),
         "n_parameters": getattr(pipeline, "n_parameters_", None),
         "n_features": getattr(pipeline, "n_features_", None),

@@ -95,6 +95,7 @@ def check_suite(raw: dict, where: str) -> Suite:
         specs = [get_dataset(dataset) for dataset in datasets]
         _require(protocol, "name", str, f"{where} [protocol]")
         make_protocol(**protocol)
+        # a stand-in layout: here only the parameters are checked; cells are planned with the real one
         context = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z"), units=("g", "g", "g"))
         for pipeline, config in pipelines.items():
             make_pipeline(pipeline, context, seed=seeds[0], config=config)

@@ -10,7 +10,9 @@ learning rate when the validation loss plateaus. Prediction goes through the com
 from __future__ import annotations
 
 import os
+import tempfile
 from abc import abstractmethod
+from pathlib import Path
 
 import numpy as np
 
@@ -70,6 +72,13 @@ class KerasClassifier(WindowClassifier):
         self.history_ = {key: [float(value) for value in values] for key, values in history.history.items()}
         self.epochs_run_ = len(self.history_["loss"])
         self.n_parameters_ = int(self.model_.count_params())
+
+    def serialized_size(self) -> int:
+        """Bytes of the network in Keras' native ``.keras`` format."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.keras"
+            self.model_.save(path)
+            return path.stat().st_size
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.channel_mean_) / self.channel_std_).astype(np.float32)

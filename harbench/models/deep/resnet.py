@@ -1,0 +1,39 @@
+"""The time-series ResNet."""
+
+from __future__ import annotations
+
+from harbench.models.deep.keras_classifier import KerasClassifier
+
+
+class ResNetClassifier(KerasClassifier):
+    """ResNet of Wang, Yan & Oates (2017), "Time Series Classification from Scratch with Deep
+    Neural Networks: A Strong Baseline", IJCNN: three residual blocks of 64, 128 and 128
+    filters, each three convolutions of lengths 8, 5 and 3 with batch normalisation and ReLU
+    and a (1x1-projected) shortcut, then global average pooling and softmax.
+    """
+
+    def __init__(self, seed: int = 0, max_epochs: int = 100, batch_size: int = 64, learning_rate: float = 1e-3,
+                 patience: int = 15, verbose: int = 0, block_filters: tuple[int, ...] = (64, 128, 128),
+                 kernel_sizes: tuple[int, ...] = (8, 5, 3)) -> None:
+        super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
+                         patience=patience, verbose=verbose)
+        self.block_filters = block_filters
+        self.kernel_sizes = kernel_sizes
+
+    def _build(self, n_timesteps: int, n_channels: int, n_classes: int):
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(n_timesteps, n_channels))
+        x = inputs
+        for filters in self.block_filters:
+            shortcut = layers.BatchNormalization()(layers.Conv1D(filters, 1, padding="same")(x))
+            for position, kernel_size in enumerate(self.kernel_sizes):
+                x = layers.Conv1D(filters, kernel_size, padding="same")(x)
+                x = layers.BatchNormalization()(x)
+                if position < len(self.kernel_sizes) - 1:
+                    x = layers.Activation("relu")(x)
+            x = layers.Activation("relu")(layers.Add()([shortcut, x]))
+        x = layers.GlobalAveragePooling1D()(x)
+        outputs = layers.Dense(n_classes, activation="softmax")(x)
+        return keras.Model(inputs, outputs, name="resnet")
