@@ -25,7 +25,6 @@ memory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from harbench.errors import InputValidationError
 from harbench.features.statistics import correlation, safe_divide, spectral_statistics, time_statistics
+from harbench.parallel import worker_count
 
 ACCELERATION_UNITS = frozenset({"g", "m/s^2", "m/s²", "m/s2"})
 AXES = ("x", "y", "z")
@@ -108,7 +108,7 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator):
         """Features of windows ``X`` (n, T, C) as an (n, n_features) float64 matrix."""
         self._check(X)
         starts = range(0, len(X), self.chunk_size)
-        workers = (os.cpu_count() or 1) if self.n_jobs == -1 else max(1, self.n_jobs)
+        workers = worker_count(self.n_jobs)
         # numpy releases the GIL in its kernels, so threads over chunks use every core
         with ThreadPoolExecutor(max_workers=min(workers, len(starts))) as pool:
             chunks = pool.map(lambda start: self._features(np.asarray(X[start:start + self.chunk_size],

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +35,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from harbench.atomic import write_bytes_atomically
 from harbench.datasets.locate import cache_dir
 from harbench.errors import InputValidationError
+from harbench.parallel import worker_count
 
 NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
 CACHE_MIN_WINDOWS = 100
@@ -180,7 +180,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
     def _workers(self, n_windows: int) -> int:
         if n_windows < PARALLEL_MIN_WINDOWS:
             return 0
-        return (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
+        return worker_count(self.n_jobs)
 
     def _cache_path(self, X: np.ndarray) -> Path | None:
         if not self.use_cache or len(X) < CACHE_MIN_WINDOWS:

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import harbench
+from harbench.parallel import available_cpus
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
             "tensorflow", "keras", "pooch", "threadpoolctl")
@@ -44,8 +45,7 @@ def _thread_counts() -> dict:
     from threadpoolctl import threadpool_info
 
     pools = {f"{pool['internal_api']}": pool["num_threads"] for pool in threadpool_info()}
-    return {"cpus_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "thread_pools": pools}
+    return {"cpus_available": available_cpus(), "thread_pools": pools}
 
 
 @lru_cache(maxsize=1)
