@@ -101,8 +101,9 @@ class Archive:
         if self.location.is_dir():
             zips = sorted(self.location.glob("*.zip"))
             names = [str(path.relative_to(self.location)) for path in self.location.rglob("*") if path.is_file()]
-            if _common_prefix(names, set(self.manifest.entries)) == "" or not zips:
-                return self._from_folder(names)
+            prefix = _common_prefix(names, set(self.manifest.entries))
+            if prefix == "" or not zips:
+                return self._from_folder(names, prefix or "")
             if len(zips) > 1:
                 raise DataIntegrityError(
                     f"{self.location}: holds {len(zips)} zip files ({', '.join(p.name for p in zips)}) and no "
@@ -123,8 +124,7 @@ class Archive:
                 f"{self.manifest.origin})."
             )
 
-    def _from_folder(self, names: list[str]) -> dict[str, bytes]:
-        prefix = _common_prefix(names, set(self.manifest.entries)) or ""
+    def _from_folder(self, names: list[str], prefix: str) -> dict[str, bytes]:
         self._missing(set(names), prefix, str(self.location))
         return {name: (self.location / (prefix + name)).read_bytes() for name in self.manifest.entries}
 

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
+from harbench.features.statistics import safe_divide
 
 _TINY = 1.0e-20  # as scipy.stats.linregress
 
@@ -73,12 +74,12 @@ def change_quantiles(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
             corridors[(ql, qh)] = both, both.sum(axis=1)
         both, count = corridors[(ql, qh)]
         values = absolute if isabs else differences
-        mean = np.divide((values * both).sum(axis=1), count, out=np.zeros(len(x)), where=count > 0)
+        mean = safe_divide((values * both).sum(axis=1), count)
         if f_agg == "mean":
             results[name] = mean
         else:
             squares = ((values - mean[:, None]) ** 2 * both).sum(axis=1)
-            results[name] = np.divide(squares, count, out=np.zeros(len(x)), where=count > 0)
+            results[name] = safe_divide(squares, count)
     return results
 
 
@@ -168,8 +169,7 @@ def _friedrich(x: np.ndarray, m: int, r: int) -> np.ndarray:
     sums_x = np.bincount(flat, weights=signal.ravel(), minlength=rows * r).reshape(rows, r)
     sums_y = np.bincount(flat, weights=delta.ravel(), minlength=rows * r).reshape(rows, r)
     filled = counts > 0
-    x_mean = np.divide(sums_x, counts, out=np.zeros_like(sums_x), where=filled)
-    y_mean = np.divide(sums_y, counts, out=np.zeros_like(sums_y), where=filled)
+    x_mean, y_mean = safe_divide(sums_x, counts), safe_divide(sums_y, counts)
     full_rank = valid & (filled.sum(axis=1) > m)
     design = x_mean[full_rank, :, None] ** np.arange(m, -1, -1) * filled[full_rank, :, None]
     scale = np.sqrt((design * design).sum(axis=1))

@@ -19,7 +19,8 @@ SUMMARY_COLUMNS = [
 def fit_with_features_s(record: dict) -> float:
     """Fit seconds including feature extraction, also for a run that read its features from
     the cache (whose measured fit time then excludes it)."""
-    return record["fit_s"] + (record.get("feature_s") or 0.0 if record.get("features_cached") else 0.0)
+    cached_extraction = (record.get("feature_s") or 0.0) if record.get("features_cached") else 0.0
+    return record["fit_s"] + cached_extraction
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:
