@@ -34,13 +34,15 @@ def _fetch(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from harbench.runner.executors import make_executor
     from harbench.runner.run import run_suite
     from harbench.runner.store import ResultStore
     from harbench.runner.suite import load_suite
 
     suite = load_suite(args.suite, Path(args.suites_dir))
+    executor = make_executor(args.jobs, args.dask, args.dask_scheduler)
     run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
-              dry_run=args.dry_run, log=functools.partial(print, flush=True))
+              dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor)
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -49,7 +51,8 @@ def _report(args: argparse.Namespace) -> None:
     from harbench.runner.suite import load_suite
 
     suite = load_suite(args.suite, Path(args.suites_dir))
-    for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir)):
+    for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir),
+                             Path(args.suites_dir)):
         print(f"wrote {path}")
 
 
@@ -75,10 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pipelines", nargs="+", metavar="ID", help="only these pipelines of the suite")
     run.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="only these seeds of the suite")
     run.add_argument("--dry-run", action="store_true", help="show what would be computed, compute nothing")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, metavar="N", help="run cells in N joblib worker processes (default: "
+                       "one after the other in this process, the cleanest timings)")
+    where.add_argument("--dask", action="store_true", help="run cells on a Dask LocalCluster started for this run "
+                       "(one single-threaded worker per CPU)")
+    where.add_argument("--dask-scheduler", metavar="ADDRESS", help="run cells on the existing Dask cluster whose "
+                       "scheduler is at ADDRESS, e.g. tcp://host:8786")
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", parents=[common],
-                                 help="write reports/<suite>.md, .csv and .runs.csv from stored results")
+                                 help="write reports/<suite>.md, .csv, .runs.csv, .tex, figures and the "
+                                 "reports/README.md index from stored results")
     report.add_argument("suite", help="suite name or path to a .toml file")
     report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
     report.set_defaults(handler=_report)

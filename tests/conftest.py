@@ -15,11 +15,12 @@ SYNTHETIC_ID = "synthetic_har"
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep caches of harbench, Keras and matplotlib out of the user's home."""
+    """Keep caches of harbench, Keras, matplotlib and numba out of the user's home."""
     home = tmp_path_factory.getbasetemp() / "home"
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(home / "harbench-cache"))
     monkeypatch.setenv("KERAS_HOME", str(home / "keras"))
     monkeypatch.setenv("MPLCONFIGDIR", str(home / "matplotlib"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(home / "numba"))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ FAST = {"cnn": {**TRAIN_FAST, "filters": 16, "dense_units": 16},
         "convlstm": {**TRAIN_FAST, "filters": 8, "dense_units": 8},
         "deepconvlstm": {**TRAIN_FAST, "filters": 8, "lstm_units": 8, "dropout": 0.1},
         "resnet": {**TRAIN_FAST, "block_filters": [8, 8, 8], "max_epochs": 60, "patience": 60},  # BN statistics settle
+        "minirocket": {"n_kernels": 84},
         **{pipeline: {"features": {"parameters": "minimal"}} for pipeline in pipeline_ids()
            if pipeline.startswith("tsfresh+")}}
 
@@ -49,7 +50,7 @@ def test_fits_and_predicts_labels_of_the_right_shape(pipeline_id):
     X, y = _data(30, seed=2)
     predictions = pipeline.predict(X)
     assert predictions.shape == (30,) and set(predictions) <= set(y)
-    assert pipeline.family in ("classical", "deep")
+    assert pipeline.family in ("classical", "deep", "kernel")
     assert (predictions == y).mean() > 0.5, "separable synthetic classes must be learned"
 
 
@@ -116,4 +117,4 @@ def test_inner_grouped_search_picks_from_the_grid_and_needs_groups():
 def test_every_learner_declares_a_default_search_grid():
     for pipeline_id in pipeline_ids():
         pipeline = make_pipeline(pipeline_id, CONTEXT, 0, None if "+" not in pipeline_id else {"search": True})
-        assert pipeline.family == "deep" or pipeline.search_grid
+        assert "+" not in pipeline_id or pipeline.search_grid

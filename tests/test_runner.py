@@ -96,12 +96,38 @@ def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
     assert runs.loc[runs["pipeline"] == "cnn", "n_parameters"].gt(0).all()
     figures = {path.name for path in (tmp_path / "reports" / "figures").iterdir()}
     assert figures == {f"tiny-{SYNTHETIC_ID}-official-{kind}.png" for kind in
-                       ("accuracy-vs-fit-time", "confusion-classical", "confusion-deep", "training-cnn")}
+                       ("accuracy-vs-fit-time", "per-class-f1", "confusion-classical", "confusion-deep",
+                        "training-cnn")}
     page = (tmp_path / "reports" / "tiny.md").read_text()
     for expected in ("## Setup", "test subjects [5, 6]", "| WALKING |", "## Results", "`handcrafted+svm`",
                      "windows/s", "](figures/tiny-", "## Environment", "Data fingerprints"):
         assert expected in page
-    assert len(paths) == 3
+    assert [path.name for path in paths] == ["tiny.md", "tiny.csv", "tiny.runs.csv", "tiny.tex", "README.md"]
+    tex = (tmp_path / "reports" / "tiny.tex").read_text()
+    assert "\\toprule" in tex and "handcrafted+svm" in tex and "\\textbf{" in tex
+    index = (tmp_path / "reports" / "README.md").read_text()
+    assert "[tiny](tiny.md)" in index and "Synthetic suite for tests." not in index  # a reported suite shows its row
+
+
+def test_leave_one_subject_out_reports_folds_and_paired_tests(tmp_path, suite_file):
+    text = SUITE.replace('name = "official"\nval_fraction = 0.25', 'name = "loso"\nval_fraction = 0.25')
+    text = text.replace("seeds = [0, 1]", "seeds = [0]").replace('name = "tiny"', 'name = "tiny_loso"')
+    text += "\n[pipelines.\"handcrafted+logistic_regression\"]\n"
+    path = suite_file.parent / "tiny_loso.toml"
+    path.write_text(text)
+    suite = load_suite(str(path))
+    store = ResultStore(tmp_path / "results")
+    summary = run_suite(suite, store, log=lambda line: None)
+    n_subjects = summary.planned // 3
+    assert n_subjects >= 4
+
+    write_report(suite, store, tmp_path / "reports", suite_file.parent)
+    page = (tmp_path / "reports" / "tiny_loso.md").read_text()
+    assert f"Accuracy per fold (mean over seeds) and the subject(s) each fold tests on; {n_subjects} folds" in page
+    assert "Wilcoxon signed-rank" in page and "Holm" in page and " vs `cnn`" in page
+    assert (tmp_path / "reports" / "figures" / f"tiny_loso-{SYNTHETIC_ID}-loso-critical-difference.png").is_file()
+    index = (tmp_path / "reports" / "README.md").read_text()
+    assert "[tiny_loso](tiny_loso.md)" in index and "`tiny`: Synthetic suite for tests. (no report yet" in index
 
 
 def test_a_changed_pipeline_config_recomputes_only_its_cells(tmp_path, suite_file):
@@ -164,3 +190,50 @@ def test_results_record_where_and_how_they_were_measured(tmp_path, suite_file):
     assert {"numpy", "scikit-learn", "keras"} <= set(environment["packages"])
     assert environment["cpu"] and environment["cpus_available"] >= 1 and environment["executor"] == "in-process"
     assert environment["git_commit"], "the commit of the checkout the run came from"
+
+
+def test_progress_lines_show_a_bar_counts_and_an_eta():
+    from harbench.runner.progress import Progress
+
+    ticks = iter([0.0, 30.0, 60.0])
+    lines = []
+    progress = Progress(4, lines.append, clock=lambda: next(ticks))
+    progress.advance("first")
+    progress.advance("second")
+    assert lines[0] == "[#####...............] 1/4  25 %  elapsed 30s, about 1m 30s left  first"
+    assert lines[1].startswith("[##########..........] 2/4  50 %  elapsed 1m 00s, about 1m 00s left")
+
+
+CLASSICAL_SUITE = SUITE.split("[pipelines.cnn]")[0] + '[pipelines."handcrafted+random_forest"]\nlearner = { n_estimators = 50 }\n'
+
+
+def _accuracies(store: ResultStore) -> dict:
+    records = [json.loads(path.read_text()) for path in (store.root / "cells").glob("*.json")]
+    return {(r["pipeline"], r["seed"], r["fold"]): r["accuracy"] for r in records}, {r["environment"]["executor"]
+                                                                                     for r in records}
+
+
+@pytest.mark.parametrize("executor_args", [{"jobs": 2}, {"dask": True}], ids=["joblib", "dask-localcluster"])
+def test_executors_give_the_in_process_classical_accuracies(tmp_path, suite_file, executor_args):
+    from harbench.runner.executors import make_executor
+
+    suite_file.write_text(CLASSICAL_SUITE)
+    suite = load_suite(str(suite_file))
+    reference, worker = ResultStore(tmp_path / "in-process"), ResultStore(tmp_path / "workers")
+    run_suite(suite, reference, log=lambda line: None)
+    logs = []
+    summary = run_suite(suite, worker, log=logs.append, executor=make_executor(**executor_args))
+    assert summary.computed == 4 and "[####################] 4/4 100 %" in logs[-2]
+    expected, _ = _accuracies(reference)
+    got, labels = _accuracies(worker)
+    assert got == expected
+    assert labels == {make_executor(**executor_args).label} and labels != {"in-process"}
+
+
+def test_executor_options_are_exclusive_and_checked():
+    from harbench.runner.executors import ExecutorError, make_executor
+
+    with pytest.raises(ExecutorError, match="Choose one of --jobs, --dask and --dask-scheduler"):
+        make_executor(jobs=2, dask=True)
+    with pytest.raises(ExecutorError, match="--jobs must be at least 1"):
+        make_executor(jobs=0)

@@ -70,3 +70,39 @@ def test_windows_of_the_wrong_layout_are_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
     with pytest.raises(InputValidationError, match=r"expects windows \(n, T, 2\)"):
         TsfreshFeatures(CHANNELS, parameters="minimal").extract(np.zeros((3, 10, 3)))
+
+
+def test_extraction_with_the_fast_calculators_equals_tsfresh_alone(tmp_path, monkeypatch):
+    from tsfresh import extract_features
+
+    from harbench.features.tsfresh_set import _long_format
+
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
+    X, _ = _data(8)
+    parameters = {name: values for name, values in resolve_parameters("efficient").items()
+                  if name in {"change_quantiles", "number_peaks", "mean", "cwt_coefficients", "agg_linear_trend",
+                              "friedrich_coefficients", "max_langevin_fixed_point"}}
+    ours = TsfreshFeatures(CHANNELS, parameters=parameters, n_jobs=1).extract(X)
+    theirs = extract_features(_long_format(X, CHANNELS), column_id="id", column_sort="time",
+                              default_fc_parameters=parameters, n_jobs=0, disable_progressbar=True).sort_index()
+    assert sorted(ours.columns) == sorted(theirs.columns) and list(ours.columns) == sorted(ours.columns)
+    np.testing.assert_allclose(ours[theirs.columns].to_numpy(), theirs.to_numpy(), rtol=1e-6, atol=1e-12)
+
+
+def test_imputation_matches_tsfresh_range_imputation_with_training_statistics(monkeypatch):
+    import pandas as pd
+    from tsfresh.utilities.dataframe_functions import get_range_values_per_column, impute_dataframe_range
+
+    train = pd.DataFrame({"a": [1.0, np.inf, 3.0, np.nan, -np.inf], "b": [np.nan] * 5, "c": [5.0, 4.0, 3.0, 2.0, 1.0]})
+    test = pd.DataFrame({"a": [np.nan, -np.inf, np.inf], "b": [1.0, 2.0, 3.0], "c": [np.inf, 0.0, np.nan]})
+    features = TsfreshFeatures(CHANNELS, select=False)
+    monkeypatch.setattr(features, "_extract", lambda X: (train, 0.0, False))
+    fitted = features.fit_transform(np.zeros((5, 4, 2)), np.arange(5) % 2)
+    assert features.dropped_features_ == ["b"], "a column never defined on training windows is dropped"
+    defined = train[["a", "c"]]
+    expected = impute_dataframe_range(defined.copy(), *get_range_values_per_column(defined))
+    np.testing.assert_array_equal(fitted, expected.to_numpy())
+    monkeypatch.setattr(features, "extract", lambda X: test)
+    np.testing.assert_array_equal(features.transform(np.zeros((3, 4, 2))),
+                                  impute_dataframe_range(test[["a", "c"]].copy(),
+                                                         *get_range_values_per_column(defined)).to_numpy())

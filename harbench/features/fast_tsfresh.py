@@ -1,7 +1,8 @@
 """Vectorised re-implementations of tsfresh calculators, under tsfresh's own feature names.
 
-tsfresh computes every feature one series at a time in Python; its ``efficient`` set spends
-about half its time in ``change_quantiles`` and much of the rest in ``agg_linear_trend`` (see
+tsfresh computes every feature one series at a time in Python; on 128-sample windows its
+``efficient`` set spends about 47 % of its time in ``change_quantiles``, 14 % in
+``number_peaks``, 8 % in ``agg_linear_trend`` and 8 % in the Friedrich / Langevin pair (see
 ``PLATFORM.md``). These functions compute the same values for many series at once (one row
 per series) and are tested for parity with tsfresh 0.21 (Christ et al. 2018, Neurocomputing
 307:72-77) to a relative tolerance of 1e-6, including constant series and series of 1-3
@@ -235,8 +236,28 @@ def max_langevin_fixed_point(x: np.ndarray, parameters: Iterable[dict]) -> dict[
     return results
 
 
+def number_peaks(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``number_peaks``: how many samples exceed all ``n`` neighbours on each side
+    (samples closer than ``n`` to either end are never peaks)."""
+    x = _check(x)
+    length = x.shape[1]
+    results = {}
+    for parameter in parameters:
+        n = parameter["n"]
+        if length <= 2 * n:
+            results[feature_name("number_peaks", parameter)] = np.zeros(len(x))
+            continue
+        centre = x[:, n:length - n]
+        peaks = np.ones(centre.shape, dtype=bool)
+        for shift in range(1, n + 1):
+            peaks &= (centre > x[:, n - shift:length - n - shift]) & (centre > x[:, n + shift:length - n + shift])
+        results[feature_name("number_peaks", parameter)] = peaks.sum(axis=1).astype(np.float64)
+    return results
+
+
 CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_linear_trend,
-               "friedrich_coefficients": friedrich_coefficients, "max_langevin_fixed_point": max_langevin_fixed_point}
+               "friedrich_coefficients": friedrich_coefficients, "max_langevin_fixed_point": max_langevin_fixed_point,
+               "number_peaks": number_peaks}
 
 
 def extract(x: np.ndarray, parameters: dict[str, list[dict]]) -> dict[str, np.ndarray]:

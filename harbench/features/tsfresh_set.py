@@ -4,7 +4,9 @@ Christ, Braun, Neuffer & Kempa-Liehr (2018), Time Series FeatuRe Extraction on b
 Scalable Hypothesis tests (tsfresh - A Python package), Neurocomputing 307:72-77.
 
 tsfresh's own extractor runs on the training windows and on the test windows separately
-(each window is its own series, so nothing crosses between them). Relevance selection
+(each window is its own series, so nothing crosses between them); the calculators that
+`harbench.features.fast_tsfresh` re-implements (same names, values equal to rtol 1e-6)
+run vectorised instead, which makes the ``efficient`` set several times faster. Relevance selection
 (``select_features``, multiclass) and the imputation of undefined values (tsfresh's
 ``impute_dataframe_range`` with the training columns' min / max / median) are fitted on the
 training windows only. Extracted matrices of at least ``CACHE_MIN_WINDOWS`` windows are
@@ -35,6 +37,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from harbench.atomic import write_bytes_atomically
 from harbench.datasets.locate import cache_dir
 from harbench.errors import InputValidationError
+from harbench.features import fast_tsfresh
 from harbench.parallel import worker_count
 
 NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
@@ -117,14 +120,16 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
     def _fit_frame(self, X: np.ndarray, y: np.ndarray) -> pd.DataFrame:
         """Fit imputation and selection; return the imputed training features."""
         from tsfresh import select_features
-        from tsfresh.utilities.dataframe_functions import get_range_values_per_column, impute_dataframe_range
 
         features, self.extraction_seconds_, self.extraction_cached_ = self._extract(X)
-        defined = features.columns[np.isfinite(features.to_numpy()).any(axis=0)]
-        self.dropped_features_ = sorted(set(features.columns) - set(defined))
-        features = features[defined]
-        self.col_to_max_, self.col_to_min_, self.col_to_median_ = get_range_values_per_column(features)
-        features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
+        finite = np.where(np.isfinite(features.to_numpy()), features.to_numpy(), np.nan)
+        defined = ~np.isnan(finite).all(axis=0)
+        self.dropped_features_ = sorted(features.columns[~defined])
+        self.imputed_columns_ = list(features.columns[defined])
+        finite = finite[:, defined]
+        self.column_min_, self.column_max_ = np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)
+        self.column_median_ = np.nanmedian(finite, axis=0)
+        features = self._impute(features[self.imputed_columns_])
         if self.select:
             selected = select_features(features, pd.Series(np.asarray(y)), multiclass=True,
                                        fdr_level=self.fdr_level, n_jobs=0)
@@ -137,11 +142,16 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         return features
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        from tsfresh.utilities.dataframe_functions import impute_dataframe_range
+        return self._impute(self.extract(X)[self.imputed_columns_])[self.feature_names_].to_numpy(dtype=np.float64)
 
-        features = self.extract(X)[list(self.col_to_median_)]
-        features = impute_dataframe_range(features.copy(), self.col_to_max_, self.col_to_min_, self.col_to_median_)
-        return features[self.feature_names_].to_numpy(dtype=np.float64)
+    def _impute(self, features: pd.DataFrame) -> pd.DataFrame:
+        """tsfresh's range imputation (``impute_dataframe_range``) with the training columns'
+        statistics: -inf -> min, +inf -> max, NaN -> median of the finite training values."""
+        values = features.to_numpy(dtype=np.float64)
+        values = np.where(np.isneginf(values), self.column_min_, values)
+        values = np.where(np.isposinf(values), self.column_max_, values)
+        values = np.where(np.isnan(values), self.column_median_, values)
+        return pd.DataFrame(values, columns=features.columns, index=features.index)
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         return np.array(self.feature_names_, dtype=object)
@@ -160,15 +170,8 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
             with np.load(path, allow_pickle=False) as stored:
                 frame = pd.DataFrame(stored["values"], columns=stored["names"].tolist())
                 return frame, float(stored["seconds"]), True
-        from tsfresh import extract_features
-
-        workers = self._workers(len(X))
         start = time.perf_counter()
-        features = extract_features(
-            _long_format(X, self.channels), column_id="id", column_sort="time",
-            default_fc_parameters=resolve_parameters(self.parameters), n_jobs=workers,
-            distributor=_distributor(workers) if workers > 1 else None, disable_progressbar=True,
-        ).sort_index()
+        features = self._calculate(X)
         seconds = time.perf_counter() - start
         if path is not None:
             buffer = io.BytesIO()
@@ -176,6 +179,27 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
                      seconds=seconds)
             write_bytes_atomically(path, buffer.getvalue())
         return features, seconds, False
+
+    def _calculate(self, X: np.ndarray) -> pd.DataFrame:
+        """Every feature of the parameter set, one row per window, columns sorted by name: the
+        calculators `fast_tsfresh` re-implements run vectorised, tsfresh extracts the others."""
+        parameters = resolve_parameters(self.parameters)
+        fast = {name: values for name, values in parameters.items() if name in fast_tsfresh.CALCULATORS}
+        rest = {name: values for name, values in parameters.items() if name not in fast}
+        columns = {f"{channel}__{name}": values
+                   for position, channel in enumerate(self.channels)
+                   for name, values in fast_tsfresh.extract(X[:, :, position], fast).items()}
+        frames = [pd.DataFrame(columns, index=pd.RangeIndex(len(X)))]
+        if rest:
+            from tsfresh import extract_features
+
+            workers = self._workers(len(X))
+            frames.append(extract_features(
+                _long_format(X, self.channels), column_id="id", column_sort="time", default_fc_parameters=rest,
+                n_jobs=workers, distributor=_distributor(workers) if workers > 1 else None,
+                disable_progressbar=True,
+            ).sort_index())
+        return pd.concat(frames, axis=1).sort_index(axis=1)
 
     def _workers(self, n_windows: int) -> int:
         if n_windows < PARALLEL_MIN_WINDOWS:
@@ -189,7 +213,8 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
 
         parameters = resolve_parameters(self.parameters)
         digest = hashlib.sha256()
-        digest.update(json.dumps({"shape": X.shape, "channels": list(self.channels), "tsfresh": version("tsfresh"),
-                                  "parameters": parameters}, sort_keys=True, default=str).encode())
+        key = {"shape": X.shape, "channels": list(self.channels), "tsfresh": version("tsfresh"),
+               "parameters": parameters, "fast": sorted(fast_tsfresh.CALCULATORS)}
+        digest.update(json.dumps(key, sort_keys=True, default=str).encode())
         digest.update(X.tobytes())
         return cache_dir() / "features" / "tsfresh" / f"{digest.hexdigest()[:32]}.npz"

@@ -17,6 +17,7 @@ from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.deep.hybrid import CNNLSTMClassifier, ConvLSTMClassifier, DeepConvLSTMClassifier
 from harbench.models.deep.recurrent import BiLSTMClassifier, LSTMClassifier
 from harbench.models.deep.resnet import ResNetClassifier
+from harbench.models.minirocket import MiniRocketClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
 
 
@@ -89,3 +90,4 @@ register_model("cnn_lstm")(CNNLSTMClassifier)
 register_model("convlstm")(ConvLSTMClassifier)
 register_model("deepconvlstm")(DeepConvLSTMClassifier)
 register_model("resnet")(ResNetClassifier)
+register_model("minirocket")(MiniRocketClassifier)

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from harbench.atomic import write_bytes_atomically
 
-FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange"}
+FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange", "kernel": "tab:green"}
 
 
 def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_s: Sequence[float],
@@ -75,21 +75,61 @@ def training_curves(histories: dict[str, dict[str, list[float]]]):
     return fig, (loss_ax, accuracy_ax)
 
 
+def per_class_f1_plot(f1: pd.DataFrame):
+    """Heat map of mean F1 per pipeline (rows) and class (columns), values written in."""
+    fig = Figure(figsize=(2.5 + 0.75 * f1.shape[1], 1.2 + 0.35 * f1.shape[0]))
+    ax = fig.subplots()
+    ax.imshow(f1.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for (row, column), value in np.ndenumerate(f1.to_numpy()):
+        ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                color="black" if value > 0.6 else "white")
+    ax.set_xticks(range(f1.shape[1]), f1.columns, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(f1.shape[0]), f1.index, fontsize=7)
+    ax.set_title("per-class F1 (mean over runs)", fontsize=9)
+    fig.tight_layout()
+    return fig, ax
+
+
+def critical_difference(scores: pd.DataFrame):
+    """Critical-difference diagram (Demšar 2006) of the pipelines' average ranks over the
+    folds in the rows of ``scores``, cliques from Holm-corrected Wilcoxon tests (aeon's
+    ``plot_critical_difference``, Benavoli et al. 2016)."""
+    from aeon.visualisation import plot_critical_difference
+
+    fig, ax = plot_critical_difference(scores.to_numpy(), list(scores.columns), alpha=0.05)
+    return fig, ax
+
+
 def save(fig, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path``, atomically."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # releases figures made through pyplot (aeon's are); a no-op for the others
     write_bytes_atomically(path, buffer.getvalue())
     return path
 
 
+MAX_CURVES = 6  # training curves drawn per pipeline; with more runs only fold 0's are drawn
+
+
 def suite_figures(summary: pd.DataFrame, records: list[dict], classes: Sequence[str], folder: Path,
-                  stem: str) -> list[tuple[str, Path]]:
-    """The figures of one (dataset, protocol) block, as (caption, path) pairs."""
+                  stem: str, fold_scores: pd.DataFrame | None = None) -> list[tuple[str, Path]]:
+    """The figures of one (dataset, protocol) block, as (caption, path) pairs; ``fold_scores``
+    (folds x pipelines) adds a critical-difference diagram when there are several folds."""
     figures = [("Accuracy against fit time", save(accuracy_vs_fit_time(
         summary["pipeline"].tolist(), summary["family"].tolist(), summary["fit_with_features_s_median"].to_numpy(),
         summary["accuracy_mean"].to_numpy(), summary["accuracy_std"].to_numpy())[0],
         folder / f"{stem}-accuracy-vs-fit-time.png"))]
+    per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
+    per_class = per_class.groupby("pipeline", sort=False).mean().loc[summary["pipeline"], list(classes)]
+    figures.append(("Per-class F1", save(per_class_f1_plot(per_class)[0], folder / f"{stem}-per-class-f1.png")))
+    if fold_scores is not None and len(fold_scores) > 1 and fold_scores.shape[1] > 1:
+        figures.append((f"Critical-difference diagram: average accuracy rank over {len(fold_scores)} folds "
+                        "(lower is better; a bar joins pipelines with no significant difference, Wilcoxon "
+                        "signed-rank with Holm correction, alpha 0.05)",
+                        save(critical_difference(fold_scores)[0], folder / f"{stem}-critical-difference.png")))
     for family in ("classical", "deep"):
         candidates = summary[summary["family"] == family]
         if candidates.empty:
@@ -102,9 +142,11 @@ def suite_figures(summary: pd.DataFrame, records: list[dict], classes: Sequence[
     deep = [pipeline for pipeline, family in zip(summary["pipeline"], summary["family"], strict=True)
             if family == "deep"]
     for pipeline in deep:
-        histories = {f"seed {record['seed']}, fold {record['fold']}": record["history"] for record in records
-                     if record["pipeline"] == pipeline and record.get("history")}
+        runs = [record for record in records if record["pipeline"] == pipeline and record.get("history")]
+        shown = runs if len(runs) <= MAX_CURVES else [record for record in runs if record["fold"] == 0]
+        histories = {f"seed {record['seed']}, fold {record['fold']}": record["history"] for record in shown}
         if histories:
-            figures.append((f"Training curves of `{pipeline}` (dashed: training, solid: validation)",
+            which = "" if shown is runs else f", fold 0 of {len({record['fold'] for record in runs})}"
+            figures.append((f"Training curves of `{pipeline}`{which} (dashed: training, solid: validation)",
                             save(training_curves(histories)[0], folder / f"{stem}-training-{pipeline}.png")))
     return figures

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from harbench.datasets.catalog import get_dataset
+from harbench.reporting.significance import ALPHA, compare, family_best_pairs, fold_scores
 
 
 def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
@@ -127,6 +128,8 @@ def _environment_section(records: list[dict]) -> list[str]:
             f"{environment['cpus_available']} available)",
             f"threads    {pools or 'n/a'}; executor {environment['executor']}",
             f"packages   {packages}",
+            *([f"settings   {' '.join(f'{k}={v}' for k, v in sorted(environment['settings'].items()))}"]
+              if environment.get("settings") else []),
             "```", "",
         ]
     fingerprints = sorted({f"{record['dataset']}: {record['dataset_fingerprint']}" for record in records})
@@ -148,8 +151,35 @@ def _perf_section(perf: pd.DataFrame) -> list[str]:
     ]
 
 
+def _folds_section(summary: pd.DataFrame, runs: pd.DataFrame, folds: list[dict]) -> list[str]:
+    """Per-fold accuracy (with each fold's held-out subjects) and the paired tests between the
+    best pipelines of each family, for protocols with several folds."""
+    scores = fold_scores(runs)
+    test_subjects = {fold["fold"]: ", ".join(map(str, fold["subjects"]["test"])) for fold in folds}
+    pipelines = [pipeline for pipeline in summary["pipeline"] if pipeline in scores.columns]
+    rows = [[str(fold), test_subjects.get(fold, "?"), *(f"{scores.loc[fold, p]:.3f}" for p in pipelines)]
+            for fold in scores.index]
+    lines = [f"Accuracy per fold (mean over seeds) and the subject(s) each fold tests on; {len(scores)} folds:", "",
+             table(["fold", "test subjects", *(f"`{p}`" for p in pipelines)], rows, "ll" + "r" * len(pipelines)),
+             ""]
+    pairs = family_best_pairs(summary)
+    if not pairs or len(scores) < 2:
+        return lines
+    comparisons = compare(scores, pairs)
+    rows = [[f"`{c.first}` vs `{c.second}`", c.n_folds, f"{c.mean_difference:+.4f}", f"{c.wins}/{c.losses}",
+             f"{c.p_value:.2g}", f"{c.p_holm:.2g}", "yes" if c.significant else "no"] for c in comparisons]
+    lines += [
+        "Paired comparison across folds of the most accurate pipeline of each family: two-sided Wilcoxon "
+        f"signed-rank test on the per-fold accuracies above, Holm-corrected over the {len(comparisons)} "
+        f"comparison(s) made here (alpha {ALPHA}; Demšar 2006):", "",
+        table(["comparison", "folds", "mean difference", "wins/losses", "p", "p (Holm)", "significant"], rows,
+              "lrrrrrl"), "",
+    ]
+    return lines
+
+
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
-           perf: pd.DataFrame | None = None, figures: dict | None = None) -> str:
+           perf: pd.DataFrame | None = None, figures: dict | None = None, runs: pd.DataFrame | None = None) -> str:
     """The whole page of ``suite``."""
     lines = [
         f"# {suite.name}", "",
@@ -167,6 +197,10 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
         lines += _results_section(part, [record for record in records
                                          if (record["dataset"], record["protocol"]) == (dataset, protocol)],
                                   classes[dataset])
+        folds = next(description["folds"] for description in splits if description["dataset"] == dataset)
+        if runs is not None and len(folds) > 1:
+            block = runs[(runs["dataset"] == dataset) & (runs["protocol"] == protocol)]
+            lines += _folds_section(part, block, folds)
         for caption, path in (figures or {}).get((dataset, protocol), []):
             lines += [f"{caption}:", "", f"![{caption}]({path.as_posix()})", ""]
     if perf is not None:

@@ -10,10 +10,13 @@ from harbench.atomic import write_text_atomically
 from harbench.errors import HarbenchError
 from harbench.reporting.aggregate import runs_table, summary_table
 from harbench.reporting.figures import suite_figures
+from harbench.reporting.index import render_index
+from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
+from harbench.reporting.significance import fold_scores
 from harbench.runner.run import SuiteData, plan_cells, splits_name
 from harbench.runner.store import ResultStore
-from harbench.runner.suite import Suite
+from harbench.runner.suite import SUITES_DIR, Suite, load_suite
 
 DEFAULT_REPORTS_DIR = Path("reports")
 
@@ -22,9 +25,11 @@ class MissingResultsError(HarbenchError):
     """A report was asked for before every cell of its suite was computed."""
 
 
-def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR) -> list[Path]:
-    """Write ``<suite>.md``, ``<suite>.csv``, ``<suite>.runs.csv`` and the figures under
-    ``figures/``; return the paths of the three tables.
+def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR,
+                 suites_dir: Path = SUITES_DIR) -> list[Path]:
+    """Write ``<suite>.md``, ``<suite>.csv``, ``<suite>.runs.csv``, ``<suite>.tex`` and the
+    figures under ``figures/``, then rewrite the index ``README.md`` over every suite in
+    ``suites_dir``; return the paths of the tables and the index.
 
     Every cell of the suite must be in the store: a report never shows a partial table.
     """
@@ -54,15 +59,26 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     figures = {}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
         block = [record for record in records if (record["dataset"], record["protocol"]) == (dataset, protocol)]
+        scores = fold_scores(runs[(runs["dataset"] == dataset) & (runs["protocol"] == protocol)])
         figures[(dataset, protocol)] = [
             (caption, path.relative_to(reports_dir)) for caption, path in
-            suite_figures(part, block, classes[dataset], reports_dir / "figures", f"{suite.name}-{dataset}-{protocol}")
+            suite_figures(part, block, classes[dataset], reports_dir / "figures", f"{suite.name}-{dataset}-{protocol}",
+                          scores)
         ]
     paths = {
-        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures),
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, runs),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
+        reports_dir / f"{suite.name}.tex": render_tex(suite.name, summary),
     }
     for path, text in paths.items():
         write_text_atomically(path, text)
-    return list(paths)
+    index = reports_dir / "README.md"
+    suites = {**suite_descriptions(suites_dir), suite.name: suite.description}
+    write_text_atomically(index, render_index(reports_dir, suites))
+    return [*paths, index]
+
+
+def suite_descriptions(suites_dir: Path) -> dict[str, str]:
+    """Name -> description of every suite file in ``suites_dir``."""
+    return {path.stem: load_suite(str(path)).description for path in sorted(Path(suites_dir).glob("*.toml"))}

@@ -31,3 +31,11 @@ class Cell:
 
     def label(self) -> str:
         return f"{self.dataset}/{self.protocol['name']}/fold {self.fold}/{self.pipeline}/seed {self.seed}"
+
+
+@dataclass(frozen=True)
+class PlannedCell:
+    """A cell and the suite's (unresolved) configuration of its pipeline, to build it from."""
+
+    cell: Cell
+    pipeline_config: dict

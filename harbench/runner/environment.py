@@ -13,7 +13,9 @@ import harbench
 from harbench.parallel import available_cpus
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
-            "tensorflow", "keras", "pooch", "threadpoolctl")
+            "tensorflow", "keras", "aeon", "numba", "pooch", "threadpoolctl")
+# Settings read from the environment that change speed or numerics of the measured code.
+SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def _cpu_model() -> str:
@@ -58,7 +60,8 @@ def _static_environment() -> dict:
             continue
     return {"harbench": harbench.__version__, "python": platform.python_version(),
             "platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
-            "packages": versions, "git_commit": _git_commit()}
+            "packages": versions, "git_commit": _git_commit(),
+            "settings": {name: os.environ[name] for name in SETTINGS if name in os.environ}}
 
 
 def environment(executor: str = "in-process") -> dict:

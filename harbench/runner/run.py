@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,17 +18,12 @@ from harbench.datasets.catalog import get_dataset
 from harbench.datasets.protocols import Split, make_protocol
 from harbench.datasets.windowset import WindowSet
 from harbench.models.registry import PipelineContext, describe, make_pipeline
-from harbench.runner.cells import Cell
+from harbench.runner.cells import Cell, PlannedCell
 from harbench.runner.environment import environment
-from harbench.runner.execute import run_cell
+from harbench.runner.executors import Executor, InProcessExecutor
+from harbench.runner.progress import Progress
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
-
-
-@dataclass(frozen=True)
-class PlannedCell:
-    cell: Cell
-    pipeline_config: dict
 
 
 @dataclass(frozen=True)
@@ -122,31 +116,28 @@ def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None
 
 
 def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None, seeds: list[int] | None = None,
-              dry_run: bool = False, log: Callable[[str], None] = print) -> RunSummary:
-    """Compute every missing cell of ``suite`` and store each as soon as it finishes.
+              dry_run: bool = False, log: Callable[[str], None] = print,
+              executor: Executor | None = None) -> RunSummary:
+    """Compute every missing cell of ``suite`` with ``executor`` (default in-process) and store
+    each as soon as it finishes.
 
     The environment (versions, commit) is read once, when the run starts, so that every cell
     records the code the run was started from even if the checkout changes meanwhile.
     """
     environment()
+    executor = executor or InProcessExecutor()
     data = SuiteData(suite, store)
     planned = plan_cells(suite, data, pipelines, seeds)
     missing = [item for item in planned if not store.has(item.cell.key)]
     log(f"{suite.name}: {len(planned)} cells, {len(planned) - len(missing)} reused from {store.root}, "
-        f"{len(missing)} to compute.")
+        f"{len(missing)} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
     if dry_run:
         for item in missing:
             log(f"  would compute {item.cell.label()}")
         return RunSummary(len(planned), len(planned) - len(missing), 0)
-    started = time.perf_counter()
-    for number, item in enumerate(missing, start=1):
-        cell = item.cell
-        record = run_cell(cell, item.pipeline_config, data.windows(cell.dataset), data.splits(cell.dataset)[cell.fold],
-                          suite.latency_calls)
-        store.save(cell.key, record)
-        elapsed = time.perf_counter() - started
-        eta = elapsed / number * (len(missing) - number)
-        log(f"[{number}/{len(missing)}] {cell.label()}: accuracy {record['accuracy']:.4f}, "
-            f"fit {record['fit_s']:.1f} s (elapsed {elapsed:.0f} s, about {eta:.0f} s left)")
+    progress = Progress(len(missing), log)
+    for item, record in executor.run(missing, data, suite.latency_calls):
+        store.save(item.cell.key, record)
+        progress.advance(f"{item.cell.label()}: accuracy {record['accuracy']:.4f}, fit {record['fit_s']:.1f} s")
     log(f"{suite.name}: {len(planned)} cells: {len(planned) - len(missing)} reused, {len(missing)} computed.")
     return RunSummary(len(planned), len(planned) - len(missing), len(missing))

@@ -1,0 +1,119 @@
+"""Where cells run: in this process, in joblib worker processes, or on a Dask cluster.
+
+Every executor yields each finished cell's record as soon as it arrives, and the caller
+stores it at once, so an interrupted run keeps every finished cell whatever the executor.
+Records are labelled with the executor (``environment.executor``) and carry the thread
+pools of the process that computed them. In-process is the default and gives the cleanest
+timings; worker processes share the machine's cores, so their timings are not comparable
+with in-process ones (accuracies are: classical pipelines give identical results).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from harbench.errors import HarbenchError
+from harbench.parallel import available_cpus
+from harbench.runner.cells import PlannedCell
+from harbench.runner.execute import run_cell
+
+Finished = Iterator[tuple[PlannedCell, dict]]  # each computed cell with its record, in finishing order
+
+
+class ExecutorError(HarbenchError):
+    """An executor could not be set up (missing package, unreachable scheduler)."""
+
+
+class CellData(Protocol):
+    """What an executor needs of the suite's data (`harbench.runner.run.SuiteData`)."""
+
+    def windows(self, dataset: str): ...
+
+    def splits(self, dataset: str) -> list: ...
+
+
+class Executor(Protocol):
+    label: str
+
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+        """Compute each planned cell of ``items``; yield ``(item, record)`` as each finishes."""
+
+
+class InProcessExecutor:
+    """One cell after the other in this process (the default)."""
+
+    label = "in-process"
+
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+        for item in items:
+            cell = item.cell
+            yield item, run_cell(cell, item.pipeline_config, data.windows(cell.dataset),
+                                 data.splits(cell.dataset)[cell.fold], latency_calls, self.label)
+
+
+class JoblibExecutor:
+    """``n_jobs`` joblib (loky) worker processes; each caps its BLAS / OpenMP threads at
+    CPUs // ``n_jobs`` (joblib's default), so the workers do not oversubscribe the cores."""
+
+    def __init__(self, n_jobs: int) -> None:
+        if n_jobs < 1:
+            raise ExecutorError(f"--jobs must be at least 1; got {n_jobs}.")
+        self.n_jobs = n_jobs
+        self.label = f"joblib ({n_jobs} processes)"
+
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+        from joblib import Parallel, delayed
+
+        by_key = {item.cell.key: item for item in items}
+        tasks = (delayed(run_cell)(item.cell, item.pipeline_config, data.windows(item.cell.dataset),
+                                   data.splits(item.cell.dataset)[item.cell.fold], latency_calls, self.label)
+                 for item in items)
+        for record in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks):
+            yield by_key[record["key"]], record
+
+
+class DaskExecutor:
+    """A Dask ``distributed`` cluster: the one at ``scheduler`` (``tcp://host:port``), or a
+    ``LocalCluster`` of one single-threaded worker process per available CPU started for the
+    run. Each dataset's windows are scattered to the workers once."""
+
+    def __init__(self, scheduler: str | None = None) -> None:
+        self.scheduler = scheduler
+        self.label = f"dask ({scheduler})" if scheduler else f"dask (LocalCluster, {available_cpus()} workers)"
+
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+        try:
+            from dask.distributed import Client, LocalCluster, as_completed
+        except ImportError as error:
+            raise ExecutorError("The Dask executor needs dask[distributed]: pip install 'harbench[dask]'.") from error
+        with contextlib.ExitStack() as stack:
+            if self.scheduler:
+                try:
+                    client = stack.enter_context(Client(self.scheduler, timeout="20s"))
+                except OSError as error:
+                    raise ExecutorError(f"Cannot reach the Dask scheduler at {self.scheduler}: {error}") from error
+            else:
+                cluster = stack.enter_context(LocalCluster(n_workers=available_cpus(), threads_per_worker=1,
+                                                           processes=True, dashboard_address=None))
+                client = stack.enter_context(Client(cluster))
+            windows = {dataset: client.scatter(data.windows(dataset), broadcast=True)
+                       for dataset in dict.fromkeys(item.cell.dataset for item in items)}
+            futures = {client.submit(run_cell, item.cell, item.pipeline_config, windows[item.cell.dataset],
+                                     data.splits(item.cell.dataset)[item.cell.fold], latency_calls, self.label,
+                                     key=f"harbench-cell-{item.cell.key}", pure=False): item
+                       for item in items}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+
+def make_executor(jobs: int | None = None, dask: bool = False, dask_scheduler: str | None = None) -> Executor:
+    """The executor the command line asked for (in-process when nothing is asked)."""
+    if sum([jobs is not None, dask, dask_scheduler is not None]) > 1:
+        raise ExecutorError("Choose one of --jobs, --dask and --dask-scheduler.")
+    if dask or dask_scheduler:
+        return DaskExecutor(dask_scheduler)
+    if jobs is not None:
+        return JoblibExecutor(jobs)
+    return InProcessExecutor()
