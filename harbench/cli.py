@@ -27,9 +27,8 @@ def _list(args: argparse.Namespace) -> None:
 
 def _fetch(args: argparse.Namespace) -> None:
     from harbench.datasets import get_dataset
-    from harbench.datasets.locate import open_archive
 
-    archive = open_archive(get_dataset(args.dataset).source())
+    archive = get_dataset(args.dataset).verify()
     print(f"{args.dataset}: {len(archive.names())} files verified in {archive.location}")
 
 
@@ -58,7 +57,7 @@ def _report(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harbench", description="Reproducible human activity recognition "
-                                     "benchmarks: classical feature pipelines vs deep learners.")
+                                     "benchmarks: classical feature pipelines, MiniRocket and deep learners.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--suites-dir", default="benchmarks/suites", help="folder of suite files "
                         "(default: benchmarks/suites)")
@@ -66,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", parents=[common], help="list datasets, models (pipeline ids) or suites")
-    listing.add_argument("what", choices=["datasets", "models", "suites"])
+    listing.add_argument("what", choices=["datasets", "models", "suites"],
+                         help="datasets (ids and descriptions), models (every pipeline id, plugins included) or "
+                         "suites (the files in --suites-dir)")
     listing.set_defaults(handler=_list)
 
     fetch = commands.add_parser("fetch", help="locate or download a dataset and verify every file")

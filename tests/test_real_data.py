@@ -43,3 +43,16 @@ def test_handcrafted_svm_reaches_the_published_level_on_the_official_split(uci_h
     pipeline.fit(uci_har.X[train], uci_har.y[train])
     accuracy = (pipeline.predict(uci_har.X[split.test]) == uci_har.y[split.test]).mean()
     assert accuracy >= 0.94, f"Anguita et al. (2013) report ~0.96 with an SVM on engineered features; got {accuracy}"
+
+
+@pytest.mark.parametrize("dataset, shape, n_classes, n_test", [
+    ("epilepsy", (206, 3), 4, 138), ("racket_sports", (30, 6), 4, 152), ("natops", (51, 24), 6, 180),
+    ("uwave_gesture", (315, 3), 8, 320), ("handwriting", (152, 3), 26, 850),
+])
+def test_uea_problems_load_with_the_archive_split(real_data_dir, dataset, shape, n_classes, n_test):
+    if not (real_data_dir / "uea").is_dir():
+        pytest.fail(f"HARBENCH_DATA_DIR={real_data_dir} is set but holds no uea/ folder of UEA problems.")
+    windows = get_dataset(dataset).load()
+    assert windows.X.shape[1:] == shape and len(windows.classes) == n_classes
+    assert windows.official_test.sum() == n_test
+    assert windows.fingerprint == get_dataset(dataset).fingerprint()

@@ -204,7 +204,8 @@ def test_progress_lines_show_a_bar_counts_and_an_eta():
     assert lines[1].startswith("[##########..........] 2/4  50 %  elapsed 1m 00s, about 1m 00s left")
 
 
-CLASSICAL_SUITE = SUITE.split("[pipelines.cnn]")[0] + '[pipelines."handcrafted+random_forest"]\nlearner = { n_estimators = 50 }\n'
+CLASSICAL_SUITE = (SUITE.split("[pipelines.cnn]")[0]
+                   + '[pipelines."handcrafted+random_forest"]\nlearner = { n_estimators = 50 }\n')
 
 
 def _accuracies(store: ResultStore) -> dict:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harbench.datasets import uci_hapt
+from harbench.datasets import uci_hapt, uea
+from harbench.datasets.archive import Archive
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
@@ -24,8 +26,10 @@ ADAPTER_VERSION = 1  # bump when an adapter's output for the same files changes
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset id: where its files come from and how they become windows."""
+    """A dataset id of continuous recordings: where its files come from and how they become
+    windows (``length`` and ``step`` samples)."""
 
+    windowed: ClassVar[bool] = True
     id: str
     description: str
     citation: str
@@ -45,6 +49,10 @@ class DatasetSpec:
         params = {"length": length or self.default_length, "step": step or self.default_step}
         return windowed_fingerprint(self.source_fingerprint(), params)
 
+    def verify(self) -> Archive:
+        """Locate (or download) and verify the dataset's files without loading them."""
+        return open_archive(self.source())
+
     def load(self, length: int | None = None, step: int | None = None) -> WindowSet:
         """Read, verify and window the dataset."""
         archive = open_archive(self.source())
@@ -59,6 +67,40 @@ class DatasetSpec:
         return WindowSet(**{**windows.__dict__, "official_test": np.isin(windows.subjects, test_subjects)})
 
 
+@dataclass(frozen=True)
+class SeriesDatasetSpec:
+    """A dataset id of fixed-length labelled series with a published train/test split (the UEA
+    archive): each series is one window, so there is no windowing to choose."""
+
+    windowed: ClassVar[bool] = False
+    id: str
+    problem: uea.UeaProblem
+    notes: str = ""
+
+    @property
+    def description(self) -> str:
+        return self.problem.description
+
+    @property
+    def citation(self) -> str:
+        return f"{self.problem.source_paper}; archive: {uea.ARCHIVE_CITATION}"
+
+    def source_fingerprint(self) -> str:
+        payload = f"{self.id}:{ADAPTER_VERSION}:{self.problem.name}:{uea.source(self.problem).manifest.digest}"
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        return windowed_fingerprint(self.source_fingerprint(), {})
+
+    def load(self) -> WindowSet:
+        """Read and verify both files of the problem."""
+        return uea.load(self.problem, self.id, self.fingerprint())
+
+    def verify(self) -> Archive:
+        """Locate (or download) and verify the dataset's files without loading them."""
+        return uea.open_problem(self.problem)
+
+
 _HAPT_CITATION = (
     "Reyes-Ortiz, Oneto, Samà, Parra & Anguita (2016), Transition-Aware Human Activity Recognition "
     "Using Smartphones, Neurocomputing 171:754-767"
@@ -66,12 +108,12 @@ _HAPT_CITATION = (
 _DATASETS: dict[str, DatasetSpec] = {}
 
 
-def register_dataset(spec: DatasetSpec) -> None:
+def register_dataset(spec: DatasetSpec | SeriesDatasetSpec) -> None:
     """Make ``spec.id`` loadable by `get_dataset` (and so usable in suites)."""
     _DATASETS[spec.id] = spec
 
 
-def get_dataset(dataset_id: str) -> DatasetSpec:
+def get_dataset(dataset_id: str) -> DatasetSpec | SeriesDatasetSpec:
     """The `DatasetSpec` of ``dataset_id``; an unknown id names the known ones."""
     try:
         return _DATASETS[dataset_id]
@@ -106,3 +148,11 @@ register_dataset(DatasetSpec(
     activity_ids=uci_hapt.ALL_ACTIVITY_IDS,
     notes="Postural transitions last a few seconds, so they yield few 2.56 s windows: read their per-class F1.",
 ))
+for _dataset_id, _problem in uea.PROBLEMS.items():
+    register_dataset(SeriesDatasetSpec(
+        id=_dataset_id, problem=_problem,
+        notes="The UEA archive records no subject ids: each case is its own group, so the validation cases are "
+              "drawn from the training cases and the archive's published TRAIN/TEST split is used as it is."
+              + ("" if _problem.fs != 1.0 else " The sampling rate is not documented, so spectral features are "
+                 "computed per sample (fs = 1)."),
+    ))

@@ -24,13 +24,24 @@ class ArchiveSource:
     """Where a dataset's files come from and what they must hash to.
 
     ``folder`` is the dataset's folder name under the data directory or cache,
-    ``url`` the official download, ``filename`` what the download is saved as.
+    ``url`` the official download, ``filename`` what the download is saved as. A
+    ``shared_folder`` holds several datasets (``uea/``: one zip per problem), so this one's
+    data is ``folder/filename`` or its extracted folder ``folder/<filename without .zip>``.
     """
 
     folder: str
     url: str
     filename: str
     manifest: Manifest
+    shared_folder: bool = False
+
+
+def _data_in(folder: Path, source: ArchiveSource) -> Path | None:
+    """What to open for ``source`` in ``folder`` (an archive or a folder), or None."""
+    if source.shared_folder:
+        return next((path for path in (folder / source.filename, folder / Path(source.filename).stem)
+                     if path.exists()), None)
+    return folder if folder.is_dir() and any(folder.iterdir()) else None
 
 
 def cache_dir() -> Path:
@@ -40,20 +51,23 @@ def cache_dir() -> Path:
 
 
 def locate(source: ArchiveSource, download: bool = True) -> Path:
-    """The folder holding ``source``'s data, downloading it into the cache if needed."""
+    """The archive or folder holding ``source``'s data, downloading it into the cache if needed."""
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         folder = Path(configured) / source.folder
-        if not folder.is_dir() or not any(folder.iterdir()):
+        found = _data_in(folder, source)
+        if found is None:
+            expected = folder / source.filename if source.shared_folder else folder
             raise DatasetNotFoundError(
-                f"{folder}: no data for '{source.folder}'. {DATA_DIR_ENV} is set to {configured}; put the "
-                f"dataset's archive (or its extracted files) in {folder}, or unset {DATA_DIR_ENV} to use "
-                f"the cache ({cache_dir()}) and download it from {source.url}."
+                f"{expected}: no data for '{Path(source.filename).stem if source.shared_folder else source.folder}'. "
+                f"{DATA_DIR_ENV} is set to {configured}; put the dataset's archive (or its extracted files) "
+                f"there, or unset {DATA_DIR_ENV} to use the cache ({cache_dir()}) and download it from {source.url}."
             )
-        return folder
+        return found
     folder = cache_dir() / source.folder
-    if folder.is_dir() and any(folder.iterdir()):
-        return folder
+    found = _data_in(folder, source)
+    if found is not None:
+        return found
     if not download:
         raise DatasetNotFoundError(
             f"{folder}: '{source.folder}' is not in the cache. Run `harbench fetch` for it or set {DATA_DIR_ENV}."
@@ -62,7 +76,8 @@ def locate(source: ArchiveSource, download: bool = True) -> Path:
 
 
 def fetch(source: ArchiveSource, folder: Path) -> Path:
-    """Download ``source`` into ``folder`` and verify every file; remove it again if it fails."""
+    """Download ``source`` into ``folder`` and verify every file; remove it again if it fails.
+    Returns what to open: the folder, or the archive itself in a shared folder."""
     folder.mkdir(parents=True, exist_ok=True)
     path = Path(pooch.retrieve(source.url, known_hash=None, fname=source.filename, path=folder,
                                progressbar=False))
@@ -73,7 +88,7 @@ def fetch(source: ArchiveSource, folder: Path) -> Path:
         raise DataIntegrityError(
             f"The download from {source.url} failed its check and was removed: {error}"
         ) from error
-    return folder
+    return path if source.shared_folder else folder
 
 
 def open_archive(source: ArchiveSource, download: bool = True) -> Archive:

@@ -23,11 +23,11 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
     axis, one point per pipeline."""
     fig = Figure(figsize=(7, 4.5))
     ax = fig.subplots()
-    for name, family, seconds, mean, std in zip(pipelines, families, fit_s, accuracy, accuracy_std, strict=True):
+    for family, seconds, mean, std in zip(families, fit_s, accuracy, accuracy_std, strict=True):
         ax.errorbar(seconds, mean, yerr=0 if np.isnan(std) else std, fmt="o", capsize=3,
                     color=FAMILY_COLOURS.get(family, "tab:gray"))
-        ax.annotate(name, (seconds, mean), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_xscale("log")
+    _label_points(ax, pipelines, fit_s, accuracy)
     ax.set_xlabel("fit time with feature extraction, s (median, log scale)")
     ax.set_ylabel("test accuracy (mean ± std)")
     for family, colour in FAMILY_COLOURS.items():
@@ -36,6 +36,26 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig, ax
+
+
+def _label_points(ax, names: Sequence[str], x: Sequence[float], y: Sequence[float], fontsize: float = 8) -> None:
+    """Name each point, moving a label up (with a leader line) until it overlaps no label
+    already placed: a greedy pass from the lowest point up, in display coordinates."""
+    ax.autoscale_view()
+    height = fontsize * 1.3  # points
+    to_points = 72.0 / ax.figure.dpi
+    placed: list[tuple[float, float, float]] = []  # (left, right, bottom) in points
+    anchors = ax.transData.transform(np.column_stack([x, y])) * to_points
+    for index in np.argsort(anchors[:, 1], kind="stable"):
+        name, (px, py) = names[index], anchors[index]
+        left, right, bottom = px + 5, px + 5 + 0.55 * fontsize * len(name), py + 3
+        while any(left < other_right and other_left < right and abs(bottom - other_bottom) < height
+                  for other_left, other_right, other_bottom in placed):
+            bottom += height / 2
+        placed.append((left, right, bottom))
+        moved = bottom - py > 3 + height
+        ax.annotate(name, (x[index], y[index]), textcoords="offset points", xytext=(5, bottom - py),
+                    fontsize=fontsize, arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if moved else None)
 
 
 def confusion_matrix_plot(matrix: np.ndarray, classes: Sequence[str], title: str):

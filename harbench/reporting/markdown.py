@@ -33,35 +33,49 @@ def _optional(value: float, template: str) -> str:
     return "–" if _missing(value) else template.format(value)
 
 
-def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
-    spec = get_dataset(splits["dataset"])
+def _data_lines(splits: dict, windowed: bool) -> list[str]:
+    """How the examples were made: windows cut from recordings, or the archive's series."""
     windowing = splits["windowing"]
+    if not windowed:
+        return [f"- Series: {splits['n_windows']:,} cases of {windowing['series_length']} samples each, as "
+                "published (no windowing)."]
     seconds = windowing["length"] / splits["fs"]
     overlap = 1 - windowing["step"] / windowing["length"]
+    return [f"- Windows: {windowing['length']} samples ({seconds:.2f} s), step {windowing['step']} "
+            f"({overlap:.0%} overlap), kept only when wholly inside one labelled segment: "
+            f"{splits['n_windows']:,} windows."]
+
+
+def _fold_line(fold: dict, windowed: bool) -> str:
+    subjects = fold["subjects"]
+    if windowed:
+        return (f"Fold {fold['fold']}: train subjects {subjects['train']}; validation subjects {subjects['val']}; "
+                f"test subjects {subjects['test']}.")
+    return (f"Fold {fold['fold']}: {len(subjects['train'])} training cases, {len(subjects['val'])} validation cases "
+            f"(drawn from the archive's TRAIN cases), {len(subjects['test'])} test cases (the archive's TEST file).")
+
+
+def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
+    spec = get_dataset(splits["dataset"])
     channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"], strict=True))
+    groups = "subjects" if spec.windowed else "cases (the archive has no subject ids)"
     lines = [
         f"### Dataset `{spec.id}`", "",
         f"- {spec.description}.",
         f"- Citation: {spec.citation}.",
         f"- Channels: {channels}; {splits['fs']:g} Hz.",
-        f"- Windows: {windowing['length']} samples ({seconds:.2f} s), step {windowing['step']} "
-        f"({overlap:.0%} overlap), kept only when wholly inside one labelled segment: "
-        f"{splits['n_windows']:,} windows.",
+        *_data_lines(splits, spec.windowed),
         f"- Data fingerprint: `{splits['fingerprint']}` (every file checked against harbench's SHA-256 manifest).",
         *([f"- {spec.notes}"] if spec.notes else []),
         "",
         f"Protocol `{protocol['name']}` with {len(splits['folds'])} fold(s) x {n_seeds} seed(s). "
-        f"The validation subset ({protocol.get('val_fraction', 0.2):.0%} of the training subjects, chosen with "
+        f"The validation subset ({protocol.get('val_fraction', 0.2):.0%} of the training {groups}, chosen with "
         f"val_seed {protocol.get('val_seed', 0)}) is used for early stopping by learners that use validation "
-        "data; the others train on training and validation subjects together. No subject is on two sides "
+        "data; the others train on training and validation data together. No subject or case is on two sides "
         "of any split.", "",
     ]
     for fold in splits["folds"]:
-        subjects = fold["subjects"]
-        lines += [
-            f"Fold {fold['fold']}: train subjects {subjects['train']}; validation subjects {subjects['val']}; "
-            f"test subjects {subjects['test']}.", "",
-        ]
+        lines += [_fold_line(fold, spec.windowed), ""]
         counts = fold["class_counts"]
         rows = [[name, counts["train"][name], counts["val"][name], counts["test"][name],
                  splits["class_counts"][name]] for name in splits["classes"]]

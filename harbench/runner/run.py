@@ -66,7 +66,10 @@ class SuiteData:
         self._splits: dict[str, list[Split]] = {}
 
     def windowing(self, dataset: str) -> dict:
+        """Window length and step for a dataset of recordings; nothing for one of fixed series."""
         spec = get_dataset(dataset)
+        if not spec.windowed:
+            return {}
         return {"length": self.suite.windowing.get("length", spec.default_length),
                 "step": self.suite.windowing.get("step", spec.default_step)}
 

@@ -93,6 +93,10 @@ def check_suite(raw: dict, where: str) -> Suite:
         raise SuiteError(f"{where}: unknown key(s) {bad_windowing} in [windowing]; allowed: {sorted(_WINDOWING_KEYS)}.")
     try:
         specs = [get_dataset(dataset) for dataset in datasets]
+        series = [spec.id for spec in specs if not spec.windowed]
+        if windowing and series:
+            raise SuiteError(f"{where}: [windowing] does not apply to {series}, which come as fixed-length series "
+                             "with a published split; put them in a suite without [windowing].")
         _require(protocol, "name", str, f"{where} [protocol]")
         make_protocol(**protocol)
         # a stand-in layout: here only the parameters are checked; cells are planned with the real one
