@@ -17,8 +17,9 @@ def _list(args: argparse.Namespace) -> None:
     from harbench.models import pipeline_ids
 
     if args.what == "datasets":
+        width = max(map(len, dataset_ids()))
         for dataset in dataset_ids():
-            print(f"{dataset:12s} {get_dataset(dataset).description}")
+            print(f"{dataset:{width}s}  {get_dataset(dataset).description}")
     elif args.what == "models":
         print("\n".join(pipeline_ids()))
     else:

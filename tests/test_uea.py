@@ -87,7 +87,7 @@ def test_the_quick_suite_runs_offline_and_reports(tmp_path, monkeypatch):
     assert set(summary.index) == {"handcrafted+svm", "handcrafted+random_forest", "minirocket", "cnn"}
     assert summary.loc["minirocket", "accuracy_mean"] >= 0.9, "MiniRocket all but solves BasicMotions"
     page = (tmp_path / "reports" / "quick.md").read_text()
-    assert "80 cases of 100 samples each, as published" in page and "the archive's TEST file" in page
+    assert "80 cases of 100 samples each, as published" in page and "test cases its TEST file" in page
 
 
 def test_a_missing_uea_problem_names_the_archive_it_expects(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ transitions (Reyes-Ortiz et al. 2016). Both use the official 21/9 subject split.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from harbench.datasets import uci_hapt, uea
-from harbench.datasets.archive import Archive
+from harbench.datasets import mp_gestures, uci_hapt, uea
+from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
@@ -69,36 +70,38 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class SeriesDatasetSpec:
-    """A dataset id of fixed-length labelled series with a published train/test split (the UEA
-    archive): each series is one window, so there is no windowing to choose."""
+    """A dataset id whose files already hold fixed-length labelled series (the UEA archive,
+    keypoint sequences): each series is one window, so there is no windowing to choose.
+
+    ``open`` locates and verifies the files, ``manifest`` is what they must hash to (known
+    without reading them), ``read(archive, id, fingerprint)`` turns them into a WindowSet, and
+    ``variant`` names anything else that changes the result (a problem name, kept parts).
+    """
 
     windowed: ClassVar[bool] = False
     id: str
-    problem: uea.UeaProblem
+    description: str
+    citation: str
+    open: Callable[[], Archive]
+    manifest: Callable[[], Manifest]
+    read: Callable[[Archive, str, str], WindowSet]
+    variant: str = ""
     notes: str = ""
 
-    @property
-    def description(self) -> str:
-        return self.problem.description
-
-    @property
-    def citation(self) -> str:
-        return f"{self.problem.source_paper}; archive: {uea.ARCHIVE_CITATION}"
-
     def source_fingerprint(self) -> str:
-        payload = f"{self.id}:{ADAPTER_VERSION}:{self.problem.name}:{uea.source(self.problem).manifest.digest}"
+        payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.manifest().digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def fingerprint(self) -> str:
         return windowed_fingerprint(self.source_fingerprint(), {})
 
     def load(self) -> WindowSet:
-        """Read and verify both files of the problem."""
-        return uea.load(self.problem, self.id, self.fingerprint())
+        """Locate, verify and read the dataset."""
+        return self.read(self.open(), self.id, self.fingerprint())
 
     def verify(self) -> Archive:
-        """Locate (or download) and verify the dataset's files without loading them."""
-        return uea.open_problem(self.problem)
+        """Locate (or download) and verify the dataset's files without reading them."""
+        return self.open()
 
 
 _HAPT_CITATION = (
@@ -148,11 +151,31 @@ register_dataset(DatasetSpec(
     activity_ids=uci_hapt.ALL_ACTIVITY_IDS,
     notes="Postural transitions last a few seconds, so they yield few 2.56 s windows: read their per-class F1.",
 ))
+_NO_SUBJECTS = ("The UEA archive records no subject ids: each case is its own group, so the validation cases are "
+                "drawn from the training cases and the archive's published TRAIN/TEST split is used as it is.")
 for _dataset_id, _problem in uea.PROBLEMS.items():
     register_dataset(SeriesDatasetSpec(
-        id=_dataset_id, problem=_problem,
-        notes="The UEA archive records no subject ids: each case is its own group, so the validation cases are "
-              "drawn from the training cases and the archive's published TRAIN/TEST split is used as it is."
-              + ("" if _problem.fs != 1.0 else " The sampling rate is not documented, so spectral features are "
-                 "computed per sample (fs = 1)."),
+        id=_dataset_id, description=_problem.description,
+        citation=f"{_problem.source_paper}; archive: {uea.ARCHIVE_CITATION}",
+        open=functools.partial(uea.open_problem, _problem), manifest=functools.partial(uea.manifest, _problem),
+        read=functools.partial(uea.read, _problem), variant=_problem.name,
+        notes=_NO_SUBJECTS + ("" if _problem.fs != 1.0 else " The sampling rate is not documented, so spectral "
+                              "features are computed per sample (fs = 1)."),
+    ))
+
+_KEYPOINTS_CITATION = ("Lugaresi et al. (2019), MediaPipe: A Framework for Building Perception Pipelines, "
+                       "arXiv:1906.08172; recordings: A. Sharma (2024), "
+                       "github.com/AkashSharma095/Sign-Langugage-Detection-using-LSTM (no licence stated)")
+_KEYPOINTS_NOTES = ("There are no subject ids (one signer, 90 sequences): use the stratified_kfold protocol, whose "
+                    "folds are stratified by class over sequences; every fold is within-subject. Parts MediaPipe did "
+                    "not detect (stored as zeros) are filled in time from the frames where they were seen, with a "
+                    "presence channel per part. The frame rate is not recorded; 30 frames/s is assumed.")
+for _dataset_id, _parts, _what in (("mp_gestures", ("pose", "left_hand", "right_hand"), "pose and both hands"),
+                                   ("mp_gestures_face", ("pose", "face", "left_hand", "right_hand"),
+                                    "pose, face mesh and both hands")):
+    register_dataset(SeriesDatasetSpec(
+        id=_dataset_id, description=f"MediaPipe Holistic keypoints ({_what}) of 3 signed gestures (hello, thanks, "
+        "I love you), 90 sequences of 30 frames", citation=_KEYPOINTS_CITATION,
+        open=lambda: open_archive(mp_gestures.source()), manifest=lambda: mp_gestures.source().manifest,
+        read=functools.partial(mp_gestures.read, _parts), variant="+".join(_parts), notes=_KEYPOINTS_NOTES,
     ))

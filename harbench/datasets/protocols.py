@@ -96,7 +96,8 @@ class OfficialSplit(Protocol):
     def _train_test(self, windows: WindowSet) -> list[tuple[np.ndarray, np.ndarray]]:
         if windows.official_test is None:
             raise InputValidationError(
-                f"{windows.name} has no official train/test split; use protocol 'loso' or 'grouped_kfold'."
+                f"{windows.name} has no official train/test split; use protocol 'loso', 'grouped_kfold' or "
+                "'stratified_kfold'."
             )
         return [(np.flatnonzero(~windows.official_test), np.flatnonzero(windows.official_test))]
 
@@ -131,8 +132,31 @@ class GroupedKFold(Protocol):
         return list(folds)
 
 
+class StratifiedKFold(Protocol):
+    """k folds stratified by class with every group (subject, or sequence where a dataset has
+    no subjects) in exactly one test fold (scikit-learn's StratifiedGroupKFold, shuffled with
+    ``split_seed``)."""
+
+    name = "stratified_kfold"
+
+    def __init__(self, n_splits: int = 5, split_seed: int = 0, val_fraction: float = 0.2, val_seed: int = 0) -> None:
+        super().__init__(val_fraction=val_fraction, val_seed=val_seed)
+        self.n_splits = n_splits
+        self.split_seed = split_seed
+
+    def _train_test(self, windows: WindowSet) -> list[tuple[np.ndarray, np.ndarray]]:
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        smallest = int(np.bincount(windows.y).min())
+        if smallest < self.n_splits:
+            raise InputValidationError(f"stratified_kfold: the rarest class of {windows.name} has {smallest} windows, "
+                                       f"fewer than n_splits={self.n_splits}.")
+        folds = StratifiedGroupKFold(n_splits=self.n_splits, shuffle=True, random_state=self.split_seed)
+        return list(folds.split(windows.X[:, :1, :1], windows.y, groups=windows.subjects))
+
+
 PROTOCOLS: dict[str, type[Protocol]] = {
-    protocol.name: protocol for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold)
+    protocol.name: protocol for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold, StratifiedKFold)
 }
 
 

@@ -87,7 +87,7 @@ PROBLEMS = {
 }
 
 
-def _manifest(problem: UeaProblem) -> Manifest:
+def manifest(problem: UeaProblem) -> Manifest:
     """The manifest of the problem's two files, named as inside its archive (``<Name>_TRAIN.ts``)."""
     if problem.in_aeon:
         origin = "harbench/datasets/manifests/basic-motions.sha256"
@@ -104,7 +104,7 @@ def _manifest(problem: UeaProblem) -> Manifest:
 def source(problem: UeaProblem) -> ArchiveSource:
     """Where the problem's files come from: ``<data dir or cache>/uea/<Name>.zip``."""
     return ArchiveSource(folder="uea", url=DOWNLOAD_URL.format(name=problem.name), filename=f"{problem.name}.zip",
-                         manifest=_manifest(problem), shared_folder=True)
+                         manifest=manifest(problem), shared_folder=True)
 
 
 def open_problem(problem: UeaProblem) -> Archive:
@@ -115,14 +115,13 @@ def open_problem(problem: UeaProblem) -> Archive:
         except ImportError as error:
             raise DataIntegrityError(f"{problem.name} is read from the aeon package, which is not installed: "
                                      "pip install aeon.") from error
-        return Archive(Path(aeon.__file__).parent / "datasets" / "data" / problem.name, _manifest(problem))
+        return Archive(Path(aeon.__file__).parent / "datasets" / "data" / problem.name, manifest(problem))
     return open_archive(source(problem))
 
 
-def load(problem: UeaProblem, dataset_id: str, fingerprint: str) -> WindowSet:
-    """The problem's TRAIN and TEST cases as one WindowSet (identified by ``fingerprint``);
-    ``official_test`` marks TEST."""
-    archive = open_problem(problem)
+def read(problem: UeaProblem, archive: Archive, dataset_id: str, fingerprint: str) -> WindowSet:
+    """The problem's TRAIN and TEST cases from its verified ``archive`` as one WindowSet
+    (identified by ``fingerprint``); ``official_test`` marks TEST."""
     parts = {}
     for split in ("TRAIN", "TEST"):
         name = f"{problem.name}_{split}.ts"

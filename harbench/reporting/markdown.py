@@ -46,19 +46,21 @@ def _data_lines(splits: dict, windowed: bool) -> list[str]:
             f"{splits['n_windows']:,} windows."]
 
 
-def _fold_line(fold: dict, windowed: bool) -> str:
+def _fold_line(fold: dict, windowed: bool, protocol: str) -> str:
     subjects = fold["subjects"]
     if windowed:
         return (f"Fold {fold['fold']}: train subjects {subjects['train']}; validation subjects {subjects['val']}; "
                 f"test subjects {subjects['test']}.")
-    return (f"Fold {fold['fold']}: {len(subjects['train'])} training cases, {len(subjects['val'])} validation cases "
-            f"(drawn from the archive's TRAIN cases), {len(subjects['test'])} test cases (the archive's TEST file).")
+    where = (" (training and validation cases from the archive's TRAIN file, test cases its TEST file)"
+             if protocol == "official" else "")
+    return (f"Fold {fold['fold']}: {len(subjects['train'])} training cases, {len(subjects['val'])} validation cases, "
+            f"{len(subjects['test'])} test cases{where}.")
 
 
 def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     spec = get_dataset(splits["dataset"])
     channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"], strict=True))
-    groups = "subjects" if spec.windowed else "cases (the archive has no subject ids)"
+    groups = "subjects" if spec.windowed else "cases (the data has no subject ids)"
     lines = [
         f"### Dataset `{spec.id}`", "",
         f"- {spec.description}.",
@@ -75,7 +77,7 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
         "of any split.", "",
     ]
     for fold in splits["folds"]:
-        lines += [_fold_line(fold, spec.windowed), ""]
+        lines += [_fold_line(fold, spec.windowed, protocol["name"]), ""]
         counts = fold["class_counts"]
         rows = [[name, counts["train"][name], counts["val"][name], counts["test"][name],
                  splits["class_counts"][name]] for name in splits["classes"]]
