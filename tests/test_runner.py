@@ -102,7 +102,8 @@ def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
     for expected in ("## Setup", "test subjects [5, 6]", "| WALKING |", "## Results", "`handcrafted+svm`",
                      "windows/s", "](figures/tiny-", "## Environment", "Data fingerprints"):
         assert expected in page
-    assert [path.name for path in paths] == ["tiny.md", "tiny.csv", "tiny.runs.csv", "tiny.tex", "README.md"]
+    assert [path.name for path in paths] == ["tiny.md", "tiny.csv", "tiny.runs.csv", "tiny.tex", "README.md",
+                                             "summary.md"]
     tex = (tmp_path / "reports" / "tiny.tex").read_text()
     assert "\\toprule" in tex and "handcrafted+svm" in tex and "\\textbf{" in tex
     index = (tmp_path / "reports" / "README.md").read_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from harbench.atomic import write_text_atomically
+from harbench.datasets.catalog import dataset_ids
 from harbench.errors import HarbenchError
 from harbench.reporting.aggregate import runs_table, summary_table
 from harbench.reporting.figures import suite_figures
@@ -14,6 +15,7 @@ from harbench.reporting.index import render_index
 from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
 from harbench.reporting.significance import fold_scores
+from harbench.reporting.summary import render_summary
 from harbench.runner.run import SuiteData, plan_cells, splits_name
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import SUITES_DIR, Suite, load_suite
@@ -29,7 +31,8 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
                  suites_dir: Path = SUITES_DIR) -> list[Path]:
     """Write ``<suite>.md``, ``<suite>.csv``, ``<suite>.runs.csv``, ``<suite>.tex`` and the
     figures under ``figures/``, then rewrite the index ``README.md`` over every suite in
-    ``suites_dir``; return the paths of the tables and the index.
+    ``suites_dir`` and the cross-dataset ``summary.md``; return the paths of the tables and
+    of those two pages.
 
     Every cell of the suite must be in the store: a report never shows a partial table.
     """
@@ -76,7 +79,9 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     index = reports_dir / "README.md"
     suites = {**suite_descriptions(suites_dir), suite.name: suite.description}
     write_text_atomically(index, render_index(reports_dir, suites))
-    return [*paths, index]
+    summary_page = reports_dir / "summary.md"
+    write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids()))
+    return [*paths, index, summary_page]
 
 
 def suite_descriptions(suites_dir: Path) -> dict[str, str]:

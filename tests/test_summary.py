@@ -1,0 +1,20 @@
+import pandas as pd
+
+from harbench.reporting.summary import render_summary
+
+
+def _csv(path, dataset, rows):
+    pd.DataFrame([{"dataset": dataset, "protocol": "official", "pipeline": p, "family": f, "n_runs": 3,
+                   "accuracy_mean": a, "macro_f1_mean": a - 0.01} for p, f, a in rows]).to_csv(path, index=False)
+
+
+def test_summary_ranks_pipelines_across_datasets_and_bolds_the_best(tmp_path):
+    _csv(tmp_path / "uci_har.csv", "uci_har", [("svm", "classical", 0.96), ("cnn", "deep", 0.94),
+                                               ("minirocket", "kernel", 0.97)])
+    _csv(tmp_path / "epilepsy.csv", "epilepsy", [("svm", "classical", 0.90), ("minirocket", "kernel", 0.99)])
+    page = render_summary(tmp_path, ["epilepsy", "hapt", "uci_har"])
+    assert "| `minirocket` | **0.9900** | **0.9700** |" in page
+    assert "| `minirocket` | kernel | 1.00 | 2 |" in page and "| `cnn` | deep | 3.00 | 1 |" in page
+    assert "| `svm` | 0.9000 | 0.9600 |" in page and "| `cnn` | – | 0.9400 |" in page
+    assert "| `uci_har` | `minirocket` | kernel | 0.9700 |" in page
+    assert "hapt" not in page.split("## Accuracy")[1], "a dataset without its suite's report has no column"
