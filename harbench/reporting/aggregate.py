@@ -51,3 +51,9 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     summary = summary.sort_values(["dataset", "protocol", "accuracy_mean"], ascending=[True, True, False],
                                   ignore_index=True)
     return summary[SUMMARY_COLUMNS]
+
+
+def per_class_f1(records: list[dict], pipelines: list[str], classes: list[str]) -> pd.DataFrame:
+    """Mean F1 of each class over each pipeline's runs: rows ``pipelines``, columns ``classes``."""
+    table = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
+    return table.groupby("pipeline", sort=False).mean().loc[pipelines, classes]

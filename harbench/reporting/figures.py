@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from harbench.atomic import write_bytes_atomically
+from harbench.reporting.aggregate import per_class_f1
 
 FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange", "kernel": "tab:green"}
 
@@ -142,8 +143,7 @@ def suite_figures(summary: pd.DataFrame, records: list[dict], classes: Sequence[
         summary["pipeline"].tolist(), summary["family"].tolist(), summary["fit_with_features_s_median"].to_numpy(),
         summary["accuracy_mean"].to_numpy(), summary["accuracy_std"].to_numpy())[0],
         folder / f"{stem}-accuracy-vs-fit-time.png"))]
-    per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
-    per_class = per_class.groupby("pipeline", sort=False).mean().loc[summary["pipeline"], list(classes)]
+    per_class = per_class_f1(records, list(summary["pipeline"]), list(classes))
     figures.append(("Per-class F1", save(per_class_f1_plot(per_class)[0], folder / f"{stem}-per-class-f1.png")))
     if fold_scores is not None and len(fold_scores) > 1 and fold_scores.shape[1] > 1:
         figures.append((f"Critical-difference diagram: average accuracy rank over {len(fold_scores)} folds "

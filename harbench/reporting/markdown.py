@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from harbench.datasets.catalog import get_dataset
+from harbench.reporting.aggregate import per_class_f1
 from harbench.reporting.significance import ALPHA, compare, family_best_pairs, fold_scores
 
 
@@ -115,9 +116,7 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
               "",
               table(["pipeline", "features", "features s", "fit s", "fit s with features", "epochs", "predict s",
                      "latency ms", "windows/s", "parameters", "bytes"], cost, "lrrrrrrrrrr"), ""]
-    per_class = pd.DataFrame([{"pipeline": record["pipeline"], **record["per_class_f1"]} for record in records])
-    per_class = per_class.groupby("pipeline", sort=False).mean()[classes]
-    per_class = per_class.loc[summary["pipeline"]]
+    per_class = per_class_f1(records, list(summary["pipeline"]), list(classes))
     lines += ["Per-class F1 (mean over runs):", "",
               table(["pipeline", *per_class.columns],
                     [[f"`{name}`", *(f"{value:.3f}" for value in values)] for name, values in per_class.iterrows()],
