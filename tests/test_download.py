@@ -55,3 +55,16 @@ def test_a_download_that_fails_its_check_is_removed(http_folder, tmp_path, synth
     with pytest.raises(DataIntegrityError, match=r"bad.zip failed its check .*RawData/labels.txt is corrupt"):
         spec.load()
     assert not (tmp_path / "cache" / "synthetic-hapt" / "synthetic-hapt.zip").exists()
+
+
+def test_an_unreachable_download_says_where_to_put_the_archive(http_folder, tmp_path, synthetic_files, monkeypatch):
+    from harbench.errors import DatasetNotFoundError
+
+    _, base_url = http_folder
+    monkeypatch.delenv("HARBENCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    spec = synthetic_spec("synthetic_missing_download", synthetic_files, url=f"{base_url}/missing.zip")
+    monkeypatch.setitem(catalog._DATASETS, spec.id, spec)
+    with pytest.raises(DatasetNotFoundError, match=r"Could not download .*/missing.zip \(HTTPError\).*put the "
+                                                   r"dataset's archive in .*synthetic-hapt"):
+        spec.load()

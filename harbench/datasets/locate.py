@@ -78,9 +78,17 @@ def locate(source: ArchiveSource, download: bool = True) -> Path:
 def fetch(source: ArchiveSource, folder: Path) -> Path:
     """Download ``source`` into ``folder`` and verify every file; remove it again if it fails.
     Returns what to open: the folder, or the archive itself in a shared folder."""
+    import requests
+
     folder.mkdir(parents=True, exist_ok=True)
-    path = Path(pooch.retrieve(source.url, known_hash=None, fname=source.filename, path=folder,
-                               progressbar=False))
+    try:
+        path = Path(pooch.retrieve(source.url, known_hash=None, fname=source.filename, path=folder,
+                                   progressbar=False))
+    except (requests.RequestException, OSError) as error:
+        raise DatasetNotFoundError(
+            f"Could not download {source.url} ({type(error).__name__}). Check the network, or put the dataset's "
+            f"archive in {folder} (or in $HARBENCH_DATA_DIR/{source.folder}) and run again."
+        ) from error
     try:
         Archive(path, source.manifest)
     except DataIntegrityError as error:
