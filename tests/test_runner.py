@@ -206,13 +206,15 @@ def test_progress_lines_show_a_bar_counts_and_an_eta():
 
 
 CLASSICAL_SUITE = (SUITE.split("[pipelines.cnn]")[0]
-                   + '[pipelines."handcrafted+random_forest"]\nlearner = { n_estimators = 50 }\n')
+                   + '[pipelines."handcrafted+random_forest"]\nlearner = { n_estimators = 50 }\n'
+                   + '[pipelines."handcrafted+logistic_regression"]\n')
 
 
-def _accuracies(store: ResultStore) -> dict:
+def _accuracies(store: ResultStore) -> tuple[dict, set, set]:
     records = [json.loads(path.read_text()) for path in (store.root / "cells").glob("*.json")]
-    return {(r["pipeline"], r["seed"], r["fold"]): r["accuracy"] for r in records}, {r["environment"]["executor"]
-                                                                                     for r in records}
+    return ({(r["pipeline"], r["seed"], r["fold"]): r["accuracy"] for r in records},
+            {r["environment"]["executor"] for r in records},
+            {r["environment"]["thread_pools"].get("openblas") for r in records})
 
 
 @pytest.mark.parametrize("executor_args", [{"jobs": 2}, {"dask": True}], ids=["joblib", "dask-localcluster"])
@@ -225,11 +227,12 @@ def test_executors_give_the_in_process_classical_accuracies(tmp_path, suite_file
     run_suite(suite, reference, log=lambda line: None)
     logs = []
     summary = run_suite(suite, worker, log=logs.append, executor=make_executor(**executor_args))
-    assert summary.computed == 4 and "[####################] 4/4 100 %" in logs[-2]
-    expected, _ = _accuracies(reference)
-    got, labels = _accuracies(worker)
+    assert summary.computed == 6 and "[####################] 6/6 100 %" in logs[-2]
+    expected, _, in_process_blas = _accuracies(reference)
+    got, labels, worker_blas = _accuracies(worker)
     assert got == expected
     assert labels == {make_executor(**executor_args).label} and labels != {"in-process"}
+    assert worker_blas == in_process_blas, "workers compute with the run's own BLAS thread count"
 
 
 def test_executor_options_are_exclusive_and_checked():
