@@ -150,10 +150,10 @@ def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_fil
         calls.append(1)
         return real_run_cell(*args, **kwargs)
 
-    monkeypatch.setattr("harbench.runner.run.run_cell", interrupted_after_two)
+    monkeypatch.setattr("harbench.runner.executors.run_cell", interrupted_after_two)
     with pytest.raises(KeyboardInterrupt):
         run_suite(suite, store, log=lambda line: None)
-    monkeypatch.setattr("harbench.runner.run.run_cell", real_run_cell)
+    monkeypatch.setattr("harbench.runner.executors.run_cell", real_run_cell)
 
     cell_files = list((tmp_path / "results" / "cells").iterdir())
     assert len(cell_files) == 2 and all(json.loads(path.read_text())["accuracy"] >= 0 for path in cell_files)
