@@ -12,6 +12,8 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from harbench.errors import DataIntegrityError, DatasetNotFoundError
@@ -48,6 +50,13 @@ class Manifest:
         """Fingerprint of the data the manifest describes (hex, 16 chars)."""
         text = "".join(f"{digest}  {name}\n" for name, digest in sorted(self.entries.items()))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@cache
+def shipped_manifest(filename: str) -> Manifest:
+    """A manifest shipped in ``harbench/datasets/manifests/`` (read and parsed once)."""
+    text = resources.files("harbench.datasets").joinpath(f"manifests/{filename}").read_text()
+    return Manifest.from_text(text, origin=f"harbench/datasets/manifests/{filename}")
 
 
 def _zip_members(data: zipfile.ZipFile) -> list[str]:

@@ -19,11 +19,10 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
-from harbench.datasets.archive import Archive, Manifest
+from harbench.datasets.archive import Archive, shipped_manifest
 from harbench.datasets.locate import ArchiveSource
 from harbench.datasets.windowset import WindowSet
 from harbench.errors import DataIntegrityError
@@ -59,9 +58,8 @@ PARTS = {part.name: part for part in (
 
 
 def source() -> ArchiveSource:
-    text = resources.files("harbench.datasets").joinpath("manifests/mp-gestures.sha256").read_text()
     return ArchiveSource(folder="mp-gestures", url=SOURCE_URL, filename="mp-gestures.zip",
-                         manifest=Manifest.from_text(text, origin="harbench/datasets/manifests/mp-gestures.sha256"))
+                         manifest=shipped_manifest("mp-gestures.sha256"))
 
 
 def _frame(archive: Archive, name: str) -> np.ndarray:

@@ -14,11 +14,10 @@ window), ``activity_labels.txt`` (id and name).
 from __future__ import annotations
 
 import re
-from importlib import resources
 
 import numpy as np
 
-from harbench.datasets.archive import Archive, Manifest
+from harbench.datasets.archive import Archive, shipped_manifest
 from harbench.datasets.locate import ArchiveSource
 from harbench.datasets.recording import Recording, Segment
 from harbench.errors import DataIntegrityError
@@ -37,9 +36,8 @@ _SIGNAL_FILE = re.compile(r"RawData/acc_exp(\d+)_user(\d+)\.txt$")
 
 def official_source() -> ArchiveSource:
     """The official UCI archive and the manifest of its files shipped with harbench."""
-    text = resources.files("harbench.datasets").joinpath("manifests/uci-hapt.sha256").read_text()
     return ArchiveSource(folder="uci-hapt", url=OFFICIAL_URL, filename="uci-hapt.zip",
-                         manifest=Manifest.from_text(text, origin="harbench/datasets/manifests/uci-hapt.sha256"))
+                         manifest=shipped_manifest("uci-hapt.sha256"))
 
 
 def _table(archive: Archive, name: str, columns: int) -> np.ndarray:

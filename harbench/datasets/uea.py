@@ -14,12 +14,11 @@ download page. Every file is checked against harbench's manifest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from harbench.datasets.archive import Archive, Manifest
+from harbench.datasets.archive import Archive, Manifest, shipped_manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.ts_format import read_ts
 from harbench.datasets.windowset import WindowSet
@@ -90,15 +89,11 @@ PROBLEMS = {
 def manifest(problem: UeaProblem) -> Manifest:
     """The manifest of the problem's two files, named as inside its archive (``<Name>_TRAIN.ts``)."""
     if problem.in_aeon:
-        origin = "harbench/datasets/manifests/basic-motions.sha256"
-        text = resources.files("harbench.datasets").joinpath("manifests/basic-motions.sha256").read_text()
-        return Manifest.from_text(text, origin=origin)
-    origin = "harbench/datasets/manifests/uea.sha256"
-    shipped = Manifest.from_text(resources.files("harbench.datasets").joinpath("manifests/uea.sha256").read_text(),
-                                 origin=origin)
+        return shipped_manifest("basic-motions.sha256")
+    shipped = shipped_manifest("uea.sha256")
     entries = {path.split("/", 1)[1]: digest for path, digest in shipped.entries.items()
                if path.startswith(f"{problem.name}/")}
-    return Manifest(entries=entries, origin=origin)
+    return Manifest(entries=entries, origin=shipped.origin)
 
 
 def source(problem: UeaProblem) -> ArchiveSource:
