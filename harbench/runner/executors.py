@@ -51,6 +51,14 @@ def blas_threads() -> int:
     return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1)
 
 
+def cell_arguments(item: PlannedCell, data: CellData, latency_calls: int, label: str, windows=None) -> tuple:
+    """`run_cell`'s arguments for ``item``; ``windows`` replaces the dataset's own (a Dask
+    future of them, scattered once)."""
+    cell = item.cell
+    return (cell, item.pipeline_config, data.windows(cell.dataset) if windows is None else windows,
+            data.splits(cell.dataset)[cell.fold], latency_calls, label)
+
+
 def run_cell_with_blas_threads(threads: int, *args) -> dict:
     """`run_cell` in a worker, with the BLAS thread count of the run's own process."""
     from threadpoolctl import threadpool_limits
@@ -66,9 +74,7 @@ class InProcessExecutor:
 
     def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
         for item in items:
-            cell = item.cell
-            yield item, run_cell(cell, item.pipeline_config, data.windows(cell.dataset),
-                                 data.splits(cell.dataset)[cell.fold], latency_calls, self.label)
+            yield item, run_cell(*cell_arguments(item, data, latency_calls, self.label))
 
 
 class JoblibExecutor:
@@ -85,9 +91,7 @@ class JoblibExecutor:
 
         by_key = {item.cell.key: item for item in items}
         threads = blas_threads()
-        tasks = (delayed(run_cell_with_blas_threads)(
-                     threads, item.cell, item.pipeline_config, data.windows(item.cell.dataset),
-                     data.splits(item.cell.dataset)[item.cell.fold], latency_calls, self.label)
+        tasks = (delayed(run_cell_with_blas_threads)(threads, *cell_arguments(item, data, latency_calls, self.label))
                  for item in items)
         for record in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks):
             yield by_key[record["key"]], record
@@ -120,9 +124,9 @@ class DaskExecutor:
             windows = {dataset: client.scatter(data.windows(dataset), broadcast=True)
                        for dataset in dict.fromkeys(item.cell.dataset for item in items)}
             threads = blas_threads()
-            futures = {client.submit(run_cell_with_blas_threads, threads, item.cell, item.pipeline_config,
-                                     windows[item.cell.dataset], data.splits(item.cell.dataset)[item.cell.fold],
-                                     latency_calls, self.label, key=f"harbench-cell-{item.cell.key}", pure=False): item
+            futures = {client.submit(run_cell_with_blas_threads, threads,
+                                     *cell_arguments(item, data, latency_calls, self.label, windows[item.cell.dataset]),
+                                     key=f"harbench-cell-{item.cell.key}", pure=False): item
                        for item in items}
             for future in as_completed(futures):
                 yield futures[future], future.result()
