@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from harbench.datasets.archive import Manifest
-from harbench.datasets.catalog import DatasetSpec
+from harbench.datasets.catalog import DatasetSpec, hapt_layout_spec
 from harbench.datasets.locate import ArchiveSource
 
 ACTIVITIES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING",
@@ -89,5 +89,6 @@ def synthetic_spec(dataset_id: str, files: dict[str, bytes], url: str = "http://
                    length: int = 64, step: int = 32) -> DatasetSpec:
     """A dataset id for the synthetic archive, read from ``<data dir>/<folder>``."""
     source = ArchiveSource(folder=folder, url=url, filename="synthetic-hapt.zip", manifest=manifest_of(files))
-    return DatasetSpec(id=dataset_id, description="synthetic HAPT-layout data", citation="none (generated)",
-                       source=lambda: source, activity_ids=activity_ids, default_length=length, default_step=step)
+    return hapt_layout_spec(id=dataset_id, description="synthetic HAPT-layout data", citation="none (generated)",
+                            source=lambda: source, activity_ids=activity_ids, default_length=length,
+                            default_step=step)

@@ -5,7 +5,8 @@ from harbench.reporting.summary import render_summary
 
 def _csv(path, dataset, rows):
     pd.DataFrame([{"dataset": dataset, "protocol": "official", "pipeline": p, "family": f, "n_runs": 3,
-                   "accuracy_mean": a, "macro_f1_mean": a - 0.01} for p, f, a in rows]).to_csv(path, index=False)
+                   "accuracy_mean": a, "accuracy_std": 0.002, "macro_f1_mean": a - 0.01}
+                  for p, f, a in rows]).to_csv(path, index=False)
 
 
 def test_summary_ranks_pipelines_across_datasets_and_bolds_the_best(tmp_path):
@@ -14,7 +15,17 @@ def test_summary_ranks_pipelines_across_datasets_and_bolds_the_best(tmp_path):
     _csv(tmp_path / "epilepsy.csv", "epilepsy", [("svm", "classical", 0.90), ("minirocket", "kernel", 0.99)])
     page = render_summary(tmp_path, ["epilepsy", "hapt", "uci_har"])
     assert "| `minirocket` | **0.9900** | **0.9700** |" in page
-    assert "| `minirocket` | kernel | 1.00 | 2 |" in page and "| `cnn` | deep | 3.00 | 1 |" in page
+    assert "| `minirocket` | kernel | 1.00 |" in page and "| `svm` | classical | 2.00 |" in page
+    assert "Not ranked, because they did not run on every dataset: `cnn`." in page
     assert "| `svm` | 0.9000 | 0.9600 |" in page and "| `cnn` | – | 0.9400 |" in page
     assert "| `uci_har` | `minirocket` | kernel | 0.9700 |" in page
     assert "hapt" not in page.split("## Accuracy")[1], "a dataset without its suite's report has no column"
+
+
+def test_minirocket_is_set_beside_the_published_rocket_figures_with_large_gaps_flagged(tmp_path):
+    _csv(tmp_path / "epilepsy.csv", "epilepsy", [("svm", "classical", 0.90), ("minirocket", "kernel", 0.95)])
+    _csv(tmp_path / "natops.csv", "natops", [("svm", "classical", 0.80), ("minirocket", "kernel", 0.90)])
+    page = render_summary(tmp_path, ["epilepsy", "natops"])
+    rocket = page.split("## MiniRocket against the published ROCKET figures")[1]
+    assert "| `epilepsy` | 0.990 | 0.9500 ± 0.0020 | 3 | -0.0400 | **yes** |" in rocket
+    assert "| `natops` | 0.885 | 0.9000 ± 0.0020 | 3 | +0.0150 | no |" in rocket

@@ -74,12 +74,25 @@ def _common_prefix(names: list[str], wanted: set[str]) -> str | None:
 
 
 class Archive:
-    """The verified files of one dataset, from ``location`` (a zip file or a folder)."""
+    """The verified files of one dataset, from ``location`` (a zip file or a folder).
 
-    def __init__(self, location: Path, manifest: Manifest) -> None:
+    With ``checksums=False`` (a dataset whose files harbench has no published checksums for)
+    the manifest's entries only name the files that must be present; their SHA-256 digests
+    are computed on reading and become ``self.manifest``, so a fingerprint still identifies
+    the exact bytes that were used.
+    """
+
+    def __init__(self, location: Path, manifest: Manifest, checksums: bool = True) -> None:
         self.location = Path(location)
         self.manifest = manifest
-        self._files = self._read_verified()
+        if checksums:
+            self._files = self._read_verified()
+        else:
+            self._files = self._read_raw()
+            self.manifest = Manifest(
+                entries={name: hashlib.sha256(content).hexdigest() for name, content in self._files.items()},
+                origin=f"SHA-256 computed from {self.location} (no published checksums)",
+            )
 
     def read(self, name: str) -> bytes:
         """Bytes of manifest member ``name`` (already verified)."""

@@ -15,9 +15,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from harbench.datasets import mp_gestures, uci_hapt, uea
+from harbench.datasets import mp_gestures, uci_hapt, uci_har_240, uea, usc_had
 from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
+from harbench.datasets.recording import Recording
 from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
 from harbench.errors import UnknownIdError
@@ -28,21 +29,30 @@ ADAPTER_VERSION = 1  # bump when an adapter's output for the same files changes
 @dataclass(frozen=True)
 class DatasetSpec:
     """A dataset id of continuous recordings: where its files come from and how they become
-    windows (``length`` and ``step`` samples)."""
+    windows (``length`` and ``step`` samples).
+
+    ``source`` says where the files are and what they must hash to, ``read_recordings``
+    turns the verified files into labelled recordings whose labels index ``class_names``,
+    ``test_subjects`` (where the dataset has an official split) names the official test
+    subjects, and ``variant`` names anything else that changes the windows (a class subset).
+    """
 
     windowed: ClassVar[bool] = True
     id: str
     description: str
     citation: str
     source: Callable[[], ArchiveSource]
-    activity_ids: tuple[int, ...]
+    read_recordings: Callable[[Archive], list[Recording]]
+    class_names: Callable[[Archive], list[str]]
+    test_subjects: Callable[[Archive], tuple[int, ...]] | None = None
+    variant: str = ""
     notes: str = ""
     default_length: int = DEFAULT_LENGTH
     default_step: int = DEFAULT_STEP
 
     def source_fingerprint(self) -> str:
         """Identifies the verified files and the adapter; known without reading any data."""
-        payload = f"{self.id}:{ADAPTER_VERSION}:{self.activity_ids}:{self.source().manifest.digest}"
+        payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.source().manifest.digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
@@ -57,15 +67,29 @@ class DatasetSpec:
     def load(self, length: int | None = None, step: int | None = None) -> WindowSet:
         """Read, verify and window the dataset."""
         archive = open_archive(self.source())
-        names = uci_hapt.activity_names(archive)
         windows = make_windows(
-            uci_hapt.read_recordings(archive, self.activity_ids),
-            classes=[names[activity] for activity in self.activity_ids],
-            name=self.id, length=length or self.default_length, step=step or self.default_step,
+            self.read_recordings(archive), classes=self.class_names(archive), name=self.id,
+            length=length or self.default_length, step=step or self.default_step,
             fingerprint=self.source_fingerprint(),
         )
-        test_subjects = np.array(uci_hapt.official_test_subjects(archive))
+        if self.test_subjects is None:
+            return windows
+        test_subjects = np.array(self.test_subjects(archive))
         return WindowSet(**{**windows.__dict__, "official_test": np.isin(windows.subjects, test_subjects)})
+
+
+def hapt_layout_spec(id: str, description: str, citation: str, source: Callable[[], ArchiveSource],
+                     activity_ids: tuple[int, ...], notes: str = "", default_length: int = DEFAULT_LENGTH,
+                     default_step: int = DEFAULT_STEP) -> DatasetSpec:
+    """A dataset id over files in the UCI HAPT layout, keeping the activities ``activity_ids``
+    and the official 21/9 subject split."""
+    return DatasetSpec(
+        id=id, description=description, citation=citation, source=source,
+        read_recordings=functools.partial(uci_hapt.read_recordings, activity_ids=activity_ids),
+        class_names=functools.partial(uci_hapt.class_names, activity_ids=activity_ids),
+        test_subjects=uci_hapt.official_test_subjects, variant=str(activity_ids), notes=notes,
+        default_length=default_length, default_step=default_step,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +154,7 @@ def dataset_ids() -> list[str]:
     return sorted(_DATASETS)
 
 
-register_dataset(DatasetSpec(
+register_dataset(hapt_layout_spec(
     id="uci_har",
     description="UCI HAR: 6 basic activities from the raw UCI HAPT v2.1 recordings, 30 subjects, 50 Hz, "
                 "official 21/9 subject split",
@@ -142,7 +166,7 @@ register_dataset(DatasetSpec(
           "harbench cuts the raw recordings itself and keeps only windows wholly inside one labelled segment, "
           "so its count differs slightly and its windows are not the release's windows.",
 ))
-register_dataset(DatasetSpec(
+register_dataset(hapt_layout_spec(
     id="hapt",
     description="UCI HAPT v2.1: 6 activities and 6 postural transitions, 30 subjects, 50 Hz, "
                 "official 21/9 subject split",
@@ -179,3 +203,24 @@ for _dataset_id, _parts, _what in (("mp_gestures", ("pose", "left_hand", "right_
         open=lambda: open_archive(mp_gestures.source()), manifest=lambda: mp_gestures.source().manifest,
         read=functools.partial(mp_gestures.read, _parts), variant="+".join(_parts), notes=_KEYPOINTS_NOTES,
     ))
+
+register_dataset(DatasetSpec(
+    id="usc_had",
+    description="USC-HAD: 12 daily activities from one hip-worn IMU (acc in g, gyro in deg/s), 14 subjects, "
+                "5 trials each, 100 Hz; no official split (use loso or grouped_kfold)",
+    citation="Zhang & Sawchuk (2012), USC-HAD: A Daily Activity Dataset for Ubiquitous Activity Recognition "
+             "Using Wearable Sensors, ACM UbiComp Workshop on Situation, Activity and Goal Awareness (SAGAware)",
+    source=usc_had.source, read_recordings=usc_had.read_recordings, class_names=usc_had.class_names,
+    notes=usc_had.WINDOWING_NOTE, default_length=usc_had.WINDOW_LENGTH, default_step=usc_had.WINDOW_STEP,
+))
+register_dataset(SeriesDatasetSpec(
+    id="uci_har_240",
+    description="UCI HAR v1.0 (UCI id 240): the authors' own 128-sample windows of 9 filtered signals (body and "
+                "total acceleration, body gyro), 6 activities, official 21/9 subject split",
+    citation="Anguita, Ghio, Oneto, Parra & Reyes-Ortiz (2013), A Public Domain Dataset for Human Activity "
+             "Recognition Using Smartphones, ESANN",
+    open=uci_har_240.open_release, manifest=uci_har_240.manifest, read=uci_har_240.read,
+    notes="harbench ships no checksums for this release (it could not be obtained to compute them): the files' "
+          "SHA-256 digests are computed on reading and identify the data in the fingerprint. The windows are the "
+          "release's own, so results compare with the literature's UCI HAR figures window for window.",
+))

@@ -27,6 +27,8 @@ class ArchiveSource:
     ``url`` the official download, ``filename`` what the download is saved as. A
     ``shared_folder`` holds several datasets (``uea/``: one zip per problem), so this one's
     data is ``folder/filename`` or its extracted folder ``folder/<filename without .zip>``.
+    ``checksums`` is False where no published checksums exist: ``manifest`` then only names
+    the files that must be present (see `Archive`).
     """
 
     folder: str
@@ -34,6 +36,7 @@ class ArchiveSource:
     filename: str
     manifest: Manifest
     shared_folder: bool = False
+    checksums: bool = True
 
 
 def _data_in(folder: Path, source: ArchiveSource) -> Path | None:
@@ -90,7 +93,7 @@ def fetch(source: ArchiveSource, folder: Path) -> Path:
             f"archive in {folder} (or in $HARBENCH_DATA_DIR/{source.folder}) and run again."
         ) from error
     try:
-        Archive(path, source.manifest)
+        Archive(path, source.manifest, checksums=source.checksums)
     except DataIntegrityError as error:
         path.unlink(missing_ok=True)
         raise DataIntegrityError(
@@ -101,4 +104,4 @@ def fetch(source: ArchiveSource, folder: Path) -> Path:
 
 def open_archive(source: ArchiveSource, download: bool = True) -> Archive:
     """The verified files of ``source``, located (and downloaded) as described above."""
-    return Archive(locate(source, download=download), source.manifest)
+    return Archive(locate(source, download=download), source.manifest, checksums=source.checksums)

@@ -63,6 +63,12 @@ def activity_names(archive: Archive) -> dict[int, str]:
     return names
 
 
+def class_names(archive: Archive, activity_ids: tuple[int, ...]) -> list[str]:
+    """The names of ``activity_ids``, in that order."""
+    names = activity_names(archive)
+    return [names[activity] for activity in activity_ids]
+
+
 def official_test_subjects(archive: Archive) -> tuple[int, ...]:
     """Subjects of the official test set (UCI HAR's 9 test volunteers)."""
     train = set(_table(archive, "Train/subject_id_train.txt", 1).astype(int).ravel())
