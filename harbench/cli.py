@@ -1,14 +1,17 @@
-"""The ``harbench`` command: ``list``, ``fetch``, ``run`` and ``report``."""
+"""The ``harbench`` command: ``list``, ``fetch``, ``run`` and ``report``, and the deployment
+commands of `harbench.deploy.commands` (``fit``, ``predict``, ``sample-recording``, ...)."""
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from harbench.deploy.commands import add_commands
 from harbench.errors import HarbenchError
 
 
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("suite", help="suite name or path to a .toml file")
     report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
     report.set_defaults(handler=_report)
+    add_commands(commands, common)
     return parser
 
 
@@ -110,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarbenchError as error:
         print(f"harbench: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - let the interpreter's final flush succeed
+        return 0
     except KeyboardInterrupt:
         print("harbench: interrupted; finished cells are stored, rerun to resume.", file=sys.stderr)
         return 130

@@ -54,23 +54,26 @@ def throughput_per_s(pipeline: WindowClassifier, X: np.ndarray, batch: int = THR
     return float(batch / np.median(durations))
 
 
-def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
-             executor: str = "in-process") -> dict:
-    """Train ``cell``'s pipeline on its fold, test it, and return the result record.
-
-    A pipeline that uses no validation data (no early stopping or model selection) is
-    trained on the training and validation subjects together.
-    """
-    pipeline = make_pipeline(cell.pipeline, context_of(windows), cell.seed, pipeline_config)
+def fit_on_split(pipeline_id: str, seed: int, pipeline_config: dict, windows: WindowSet,
+                 split: Split) -> tuple[WindowClassifier, np.ndarray, float]:
+    """The pipeline fitted on ``split``'s training side, the indices it was trained on, and the
+    seconds fitting took. A pipeline that uses no validation data (no early stopping or model
+    selection) is trained on the training and validation subjects together."""
+    pipeline = make_pipeline(pipeline_id, context_of(windows), seed, pipeline_config)
     if pipeline.uses_validation:
         train, fit_validation = split.train, (windows.X[split.val], windows.y[split.val])
     else:
         train, fit_validation = np.sort(np.concatenate([split.train, split.val])), (None, None)
-    X_test, y_test = windows.X[split.test], windows.y[split.test]
-
     start = time.perf_counter()
     pipeline.fit(windows.X[train], windows.y[train], *fit_validation, groups=windows.subjects[train])
-    fit_s = time.perf_counter() - start
+    return pipeline, train, time.perf_counter() - start
+
+
+def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
+             executor: str = "in-process") -> dict:
+    """Train ``cell``'s pipeline on its fold (`fit_on_split`), test it, and return the result record."""
+    pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
+    X_test, y_test = windows.X[split.test], windows.y[split.test]
     start = time.perf_counter()
     y_pred = pipeline.predict(X_test)
     predict_s = time.perf_counter() - start

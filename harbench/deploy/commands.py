@@ -1,0 +1,92 @@
+"""The ``harbench`` commands that put a benchmarked pipeline to use: ``fit``, ``predict``,
+``sample-recording``, ``export`` and ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _fit(args: argparse.Namespace) -> None:
+    from harbench.deploy.fit import fit_bundle
+    from harbench.runner.suite import load_suite
+
+    suite = load_suite(args.suite, Path(args.suites_dir))
+    out = Path(args.out or Path("models") / f"{suite.name}-{args.pipeline.replace('+', '-')}")
+    info = fit_bundle(suite, args.pipeline, out, dataset=args.dataset, fold=args.fold,
+                      results_dir=Path(args.results_dir))
+    held_out = "" if info.held_out_accuracy is None else (
+        f"; accuracy on the {len(info.subjects['held_out'])} held-out subjects: {info.held_out_accuracy:.4f}")
+    print(f"wrote {out} ({info.pipeline}, {len(info.classes)} classes, windows of {info.window_length} samples "
+          f"at {info.fs:g} Hz{held_out})")
+
+
+def _predict(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from harbench.deploy.bundle import load_bundle
+    from harbench.deploy.predict import labelled_accuracy, plot_timeline, predict_recording, stream
+    from harbench.deploy.recording_csv import read_recording
+
+    bundle = load_bundle(Path(args.bundle))
+    if args.recording == "-":
+        latencies = stream(bundle, sys.stdin, sys.stdout, fs=args.fs, columns=args.columns)
+        if latencies:
+            print(f"{len(latencies)} windows, median {np.median(latencies) * 1000:.2f} ms per window",
+                  file=sys.stderr)
+        return
+    recording = read_recording(args.recording, None, bundle.info.channels, args.columns, args.fs,
+                               default_fs=bundle.info.fs, label_column=args.labels)
+    timeline = predict_recording(bundle, recording)
+    if args.out:
+        timeline.table.to_csv(args.out, index=False, float_format="%.4f")
+    else:
+        timeline.table.to_csv(sys.stdout, index=False, float_format="%.4f")
+    print(f"{len(timeline.table)} windows, {timeline.seconds_per_window * 1000:.2f} ms per window (batched)",
+          file=sys.stderr)
+    if args.labels:
+        accuracy, n_windows = labelled_accuracy(timeline, recording, bundle.info.fs, bundle.info.window_length)
+        print(f"accuracy on the {n_windows} windows inside one labelled activity: {accuracy:.4f}", file=sys.stderr)
+    if args.plot:
+        plot_timeline(recording, timeline, bundle, Path(args.plot))
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+def _sample_recording(args: argparse.Namespace) -> None:
+    from harbench.deploy.sample import sample_recording
+
+    sample_recording(args.dataset, args.subject, args.session).to_csv(sys.stdout, index=False)
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register the deployment commands on the ``harbench`` parser."""
+    fit = commands.add_parser("fit", parents=[common], help="train one pipeline of a suite and save it as a "
+                              "self-describing model bundle")
+    fit.add_argument("suite", help="suite name or path to a .toml file")
+    fit.add_argument("--pipeline", required=True, metavar="ID", help="the suite's pipeline to train")
+    fit.add_argument("--dataset", metavar="ID", help="the suite's dataset to train on (needed when it has several)")
+    fit.add_argument("--fold", type=int, default=0, help="train on this fold's training subjects (default 0; "
+                     "under the official split: all training subjects)")
+    fit.add_argument("--out", metavar="FOLDER", help="bundle folder (default: models/<suite>-<pipeline>)")
+    fit.set_defaults(handler=_fit)
+
+    predict = commands.add_parser("predict", help="label a recording CSV window by window with a model bundle")
+    predict.add_argument("bundle", help="model bundle folder (from harbench fit)")
+    predict.add_argument("recording", help="recording CSV, one row per sample; '-' streams samples from stdin "
+                         "(header line first) and prints each window's label as soon as it is full")
+    predict.add_argument("--columns", nargs="+", metavar="NAME", help="the CSV columns to use, in the order of "
+                         "the bundle's channels (default: columns named like the channels)")
+    predict.add_argument("--fs", type=float, metavar="HZ", help="the recording's sampling rate; resampled to the "
+                         "bundle's rate when it differs (default: from a time_s column, else the bundle's rate)")
+    predict.add_argument("--out", metavar="CSV", help="write the timeline here (default: stdout)")
+    predict.add_argument("--plot", metavar="PNG", help="also draw the signal with coloured activity bands")
+    predict.add_argument("--labels", metavar="COLUMN", help="score the windows against this label column")
+    predict.set_defaults(handler=_predict)
+
+    sample = commands.add_parser("sample-recording", help="write one session of a dataset's raw recordings as a "
+                                 "recording CSV (stdout), with the true activity in a label column")
+    sample.add_argument("dataset", help="a dataset of recordings: uci_har, hapt or usc_had")
+    sample.add_argument("--subject", type=int, required=True, help="subject id")
+    sample.add_argument("--session", type=int, help="session (experiment) id (default: the subject's first)")
+    sample.set_defaults(handler=_sample_recording)

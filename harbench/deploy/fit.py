@@ -1,0 +1,71 @@
+"""`harbench fit`: train one pipeline of a suite as the suite trains it and save it as a bundle.
+
+The pipeline is fitted on the training side of one fold of the suite's protocol (fold 0 by
+default; under the official split that is every training subject), with the suite's
+windowing, config and first seed: the same model the suite's cell for that fold and seed
+trains, so its held-out accuracy can be checked against the report.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+
+from harbench.deploy.bundle import BundleInfo, save_bundle
+from harbench.errors import SuiteError
+from harbench.models.registry import describe, make_pipeline
+from harbench.runner.environment import environment
+from harbench.runner.execute import context_of, fit_on_split
+from harbench.runner.run import SuiteData
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import Suite
+
+
+def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = None, fold: int = 0,
+               results_dir: Path = Path("results"), log: Callable[[str], None] = print) -> BundleInfo:
+    """Fit ``pipeline`` of ``suite`` on ``dataset`` (the suite's only dataset by default) and save
+    the bundle in ``out``; returns what was written to its ``bundle.json``. The split is the
+    one stored in ``results_dir`` (described there first if the suite never ran)."""
+    if pipeline not in suite.pipelines:
+        raise SuiteError(f"{suite.path}: no pipeline {pipeline!r} in suite {suite.name!r}; it has "
+                         f"{', '.join(suite.pipelines)}.")
+    if dataset is None:
+        if len(suite.datasets) != 1:
+            raise SuiteError(f"{suite.path}: suite {suite.name!r} has datasets {', '.join(suite.datasets)}; "
+                             "choose one with --dataset.")
+        dataset = suite.datasets[0]
+    if dataset not in suite.datasets:
+        raise SuiteError(f"{suite.path}: dataset {dataset!r} is not in suite {suite.name!r} "
+                         f"({', '.join(suite.datasets)}).")
+    data = SuiteData(suite, ResultStore(Path(results_dir)))
+    windows, splits = data.windows(dataset), data.splits(dataset)
+    if not 0 <= fold < len(splits):
+        raise SuiteError(f"{suite.path}: fold {fold} does not exist; {suite.protocol['name']} on {dataset} has "
+                         f"folds 0-{len(splits) - 1}.")
+    split, seed, config = splits[fold], suite.seeds[0], suite.pipelines[pipeline]
+    log(f"fitting {pipeline} on {dataset} ({suite.protocol['name']}, fold {fold}, seed {seed}) ...")
+    model, train, _ = fit_on_split(pipeline, seed, config, windows, split)
+    held_out = None
+    if len(split.test):
+        held_out = float(accuracy_score(windows.y[split.test], model.predict(windows.X[split.test])))
+    windowing = windows.params
+    length = int(windowing.get("length", windows.n_timesteps))
+    info = BundleInfo(
+        pipeline=pipeline, config=config, seed=seed, family=model.family, classes=list(windows.classes),
+        channels=list(windows.channels), units=list(windows.units), fs=float(windows.fs),
+        window_length=length, window_step=int(windowing.get("step", length)), dataset=dataset,
+        data_fingerprint=windows.fingerprint, suite=suite.name, protocol=suite.protocol, fold=fold,
+        subjects={side: sorted(int(s) for s in np.unique(windows.subjects[indices]))
+                  for side, indices in (("trained_on", train), ("validation", split.val), ("held_out", split.test))},
+        held_out_accuracy=held_out,
+        fit_command=shlex.join(["harbench", "fit", suite.name, "--pipeline", pipeline, "--dataset", dataset,
+                                "--fold", str(fold), "--out", str(out)]),
+        environment={**environment(), "resolved_config": describe(make_pipeline(
+            pipeline, context_of(windows), seed, config))},
+    )
+    save_bundle(Path(out), info, model)
+    return info

@@ -1,0 +1,173 @@
+"""Model bundles, `harbench predict` on recording CSVs, streaming and sample recordings, on the
+synthetic HAPT-layout archive."""
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+
+from harbench.cli import main
+from harbench.deploy.bundle import BundleError, load_bundle
+from harbench.deploy.fit import fit_bundle
+from harbench.deploy.predict import predict_recording, stream
+from harbench.deploy.recording_csv import read_recording
+from harbench.deploy.sample import sample_recording
+from harbench.errors import InputValidationError, UnknownIdError
+from harbench.runner.suite import load_suite
+from tests.conftest import SYNTHETIC_ID
+from tests.synthetic_hapt import TEST_USERS
+
+SUITE = f"""
+name = "tiny"
+datasets = ["{SYNTHETIC_ID}"]
+seeds = [0]
+
+[protocol]
+name = "official"
+val_fraction = 0.25
+
+[pipelines."handcrafted+logistic_regression"]
+
+[pipelines.cnn]
+max_epochs = 3
+filters = 8
+dense_units = 8
+"""
+
+
+@pytest.fixture
+def suite(tmp_path, synthetic_data_dir):
+    path = tmp_path / "tiny.toml"
+    path.write_text(SUITE)
+    return load_suite(str(path))
+
+
+@pytest.fixture
+def classical_bundle(tmp_path, suite):
+    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
+               log=lambda _: None)
+    return load_bundle(tmp_path / "bundle")
+
+
+@pytest.fixture
+def recording_csv(tmp_path, synthetic_data_dir):
+    path = tmp_path / "recording.csv"
+    sample_recording(SYNTHETIC_ID, subject=TEST_USERS[0]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("pipeline", ["handcrafted+logistic_regression", "cnn"])
+def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, pipeline):
+    info = fit_bundle(suite, pipeline, tmp_path / "bundle", results_dir=tmp_path / "results", log=lambda _: None)
+    bundle = load_bundle(tmp_path / "bundle")
+    described = json.loads((tmp_path / "bundle" / "bundle.json").read_text())
+    assert described["window_length"] == 64 and described["fs"] == 50.0 and described["data_fingerprint"]
+    assert set(info.subjects["held_out"]) == set(TEST_USERS) and not set(TEST_USERS) & set(info.subjects["trained_on"])
+    assert (tmp_path / "bundle" / ("model.keras" if pipeline == "cnn" else "model.skops")).is_file()
+    recording = read_recording("rec", sample_recording(SYNTHETIC_ID, TEST_USERS[0]), bundle.info.channels)
+    timeline = predict_recording(bundle, recording)
+    windows = np.stack([recording.signal[start:start + 64] for start in timeline.starts])
+    from harbench.runner.execute import fit_on_split
+    from harbench.runner.run import SuiteData
+    from harbench.runner.store import ResultStore
+
+    data = SuiteData(suite, ResultStore(tmp_path / "results"))
+    refit, _, _ = fit_on_split(pipeline, 0, suite.pipelines[pipeline], data.windows(SYNTHETIC_ID),
+                               data.splits(SYNTHETIC_ID)[0])
+    np.testing.assert_allclose(bundle.predict_proba(windows), refit.predict_proba(windows), rtol=1e-5, atol=1e-6)
+
+
+def test_a_bundle_from_another_harbench_version_is_refused_with_the_command_to_rebuild_it(tmp_path,
+                                                                                          classical_bundle):
+    path = tmp_path / "bundle" / "bundle.json"
+    path.write_text(path.read_text().replace('"harbench_version": "', '"harbench_version": "9.'))
+    with pytest.raises(BundleError, match=r"written by harbench 9\..*Rebuild it with: harbench fit tiny"):
+        load_bundle(tmp_path / "bundle")
+
+
+class Untrusted:
+    """A type from outside harbench's allow-list, to stand for whatever a stranger's file holds."""
+
+
+def test_a_bundle_holding_types_harbench_did_not_write_is_refused_by_name(tmp_path, classical_bundle):
+    model = classical_bundle.model
+    model.learner_ = Untrusted()
+    skops.io.dump(model, tmp_path / "bundle" / "model.skops")
+    with pytest.raises(BundleError, match=r"refused to load types that harbench did not write: "
+                                          r"tests.test_deploy.Untrusted"):
+        load_bundle(tmp_path / "bundle")
+
+
+def test_something_that_is_not_a_bundle_says_how_to_make_one(tmp_path):
+    with pytest.raises(BundleError, match=r"not a harbench model bundle .*`harbench fit SUITE"):
+        load_bundle(tmp_path)
+
+
+def test_predict_writes_a_timeline_and_scores_it_against_the_label_column(tmp_path, classical_bundle,
+                                                                          recording_csv, capsys):
+    out = tmp_path / "timeline.csv"
+    assert main(["predict", str(tmp_path / "bundle"), str(recording_csv), "--out", str(out), "--labels", "label",
+                 "--plot", str(tmp_path / "timeline.png")]) == 0
+    timeline = pd.read_csv(out)
+    assert list(timeline.columns[:3]) == ["start_s", "end_s", "label"]
+    assert [column for column in timeline.columns if column.startswith("prob_")] == [
+        f"prob_{name}" for name in classical_bundle.info.classes]
+    assert np.allclose(timeline.filter(like="prob_").sum(axis=1), 1.0, atol=1e-3)
+    assert np.allclose(np.diff(timeline["start_s"]), 32 / 50) and np.allclose(timeline["end_s"] - timeline["start_s"],
+                                                                              64 / 50)
+    assert "accuracy on the" in capsys.readouterr().err
+    assert (tmp_path / "timeline.png").stat().st_size > 10_000
+
+
+def test_a_recording_at_another_rate_is_resampled_to_the_bundle_rate(classical_bundle, synthetic_data_dir):
+    table = sample_recording(SYNTHETIC_ID, TEST_USERS[0])
+    at_100_hz = pd.DataFrame(np.repeat(table[classical_bundle.info.channels].to_numpy(), 2, axis=0),
+                             columns=classical_bundle.info.channels)
+    native = predict_recording(classical_bundle, read_recording("50", table, classical_bundle.info.channels))
+    doubled = predict_recording(classical_bundle, read_recording("100", at_100_hz, classical_bundle.info.channels,
+                                                                 fs=100.0))
+    assert abs(len(doubled.table) - len(native.table)) <= 1
+    agreement = (doubled.table["label"].to_numpy()[:len(native.table)] == native.table["label"].to_numpy()).mean()
+    assert agreement > 0.9
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.drop(columns="gyro_y"), r"rec.csv: no column\(s\) gyro_y\. The model needs acc_x"),
+    (lambda t: t.assign(acc_z=t["acc_z"].astype(object).where(t.index != 7, "n/a")),
+     r"rec.csv: row 9, column 'acc_z' holds 'n/a', not a finite number"),
+    (lambda t: t.assign(time_s=t["time_s"] * 2), r"rec.csv: its time_s column says 25 Hz, but the sampling rate "
+                                                 r"given is 50 Hz"),
+    (lambda t: t.head(10), r"rec.csv: 10 samples, fewer than one window of 64"),
+])
+def test_bad_recordings_fail_naming_the_file_row_and_column(tmp_path, classical_bundle, synthetic_data_dir, edit,
+                                                            message):
+    path = tmp_path / "rec.csv"
+    edit(sample_recording(SYNTHETIC_ID, TEST_USERS[0])).to_csv(path, index=False)
+    with pytest.raises(InputValidationError, match=message):
+        recording = read_recording(path, None, classical_bundle.info.channels, fs=50.0)
+        predict_recording(classical_bundle, recording)
+
+
+def test_streaming_prints_each_window_as_soon_as_it_is_full(classical_bundle, synthetic_data_dir):
+    table = sample_recording(SYNTHETIC_ID, TEST_USERS[0]).head(64 + 3 * 32 + 10)
+    lines = table.to_csv(index=False).splitlines(keepends=True)
+    written = []
+
+    class Recorder(io.StringIO):
+        def flush(self):
+            written.append(self.getvalue().count("\n"))
+
+    out = Recorder()
+    latencies = stream(classical_bundle, iter(lines), out)
+    assert len(latencies) == 4 and written == [2, 3, 4, 5]  # header, then one row per full window
+    streamed = pd.read_csv(io.StringIO(out.getvalue()))
+    batch = predict_recording(classical_bundle, read_recording("r", table, classical_bundle.info.channels))
+    assert streamed["label"].tolist() == batch.table["label"].tolist()
+
+
+def test_a_sample_recording_names_unknown_subjects(synthetic_data_dir):
+    with pytest.raises(UnknownIdError, match=r"has no subject 99; its subjects are \[1, 2"):
+        sample_recording(SYNTHETIC_ID, subject=99)
