@@ -31,6 +31,8 @@ val_fraction = 0.25
 
 [pipelines."handcrafted+logistic_regression"]
 
+[pipelines."handcrafted+svm"]
+
 [pipelines.cnn]
 max_epochs = 3
 filters = 8
@@ -77,7 +79,7 @@ def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, 
     data = SuiteData(suite, ResultStore(tmp_path / "results"))
     refit, _, _ = fit_on_split(pipeline, 0, suite.pipelines[pipeline], data.windows(SYNTHETIC_ID),
                                data.splits(SYNTHETIC_ID)[0])
-    np.testing.assert_allclose(bundle.predict_proba(windows), refit.predict_proba(windows), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bundle.predict(windows)[1], refit.predict_proba(windows), rtol=1e-5, atol=1e-6)
 
 
 def test_a_bundle_from_another_harbench_version_is_refused_with_the_command_to_rebuild_it(tmp_path,
@@ -171,3 +173,14 @@ def test_streaming_prints_each_window_as_soon_as_it_is_full(classical_bundle, sy
 def test_a_sample_recording_names_unknown_subjects(synthetic_data_dir):
     with pytest.raises(UnknownIdError, match=r"has no subject 99; its subjects are \[1, 2"):
         sample_recording(SYNTHETIC_ID, subject=99)
+
+
+def test_a_model_without_class_probabilities_gives_labels_only_never_made_up_probabilities(tmp_path, suite):
+    fit_bundle(suite, "handcrafted+svm", tmp_path / "svm", results_dir=tmp_path / "results", log=lambda _: None)
+    bundle = load_bundle(tmp_path / "svm")
+    table = sample_recording(SYNTHETIC_ID, TEST_USERS[0])
+    timeline = predict_recording(bundle, read_recording("r", table, bundle.info.channels))
+    assert list(timeline.table.columns) == ["start_s", "end_s", "label"]
+    out = io.StringIO()
+    stream(bundle, iter(table.head(64).to_csv(index=False).splitlines(keepends=True)), out)
+    assert out.getvalue().splitlines()[0] == "start_s,end_s,label"

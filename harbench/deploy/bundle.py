@@ -76,9 +76,15 @@ class Bundle:
     model: WindowClassifier
     path: Path
 
-    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
-        """Class probabilities (n, n_classes) of windows shaped like the training windows."""
-        return self.model.predict_proba(windows)
+    def predict(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class indices (n,) of windows shaped like the training windows, and their class
+        probabilities (n, n_classes) where the model gives them (an SVC without Platt
+        scaling, for one, gives none: then None, never made-up probabilities)."""
+        try:
+            probabilities = self.model.predict_proba(windows)
+        except (AttributeError, NotImplementedError):
+            return np.asarray(self.model.predict(windows)).astype(int), None
+        return probabilities.argmax(axis=1), probabilities
 
 
 def save_bundle(folder: Path, info: BundleInfo, model: WindowClassifier) -> Path:

@@ -59,6 +59,34 @@ def _sample_recording(args: argparse.Namespace) -> None:
     sample_recording(args.dataset, args.subject, args.session).to_csv(sys.stdout, index=False)
 
 
+def _export(args: argparse.Namespace) -> None:
+    import json
+    from dataclasses import asdict
+
+    from harbench.atomic import write_text_atomically
+    from harbench.deploy.bundle import load_bundle
+    from harbench.deploy.fit import held_out_windows
+    from harbench.deploy.onnx_export import export_onnx
+
+    bundle = load_bundle(Path(args.bundle))
+    check = export_onnx(bundle, held_out_windows(bundle.info))
+    write_text_atomically(Path(args.bundle) / "onnx-check.json", json.dumps(asdict(check), indent=2) + "\n")
+    difference = ("" if check.max_probability_difference is None
+                  else f", largest probability difference {check.max_probability_difference:.2e}")
+    print(f"wrote {check.path} (input: {check.takes}); on {check.n_windows} held-out windows it agrees with the "
+          f"bundle on {check.agreement:.2%}{difference}; batch-1 latency {check.latency_ms_bundle:.2f} ms (bundle) "
+          f"vs {check.latency_ms_onnx:.2f} ms (onnxruntime)")
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from harbench.deploy.bundle import load_bundle
+    from harbench.deploy.web import create_app
+
+    app = create_app(load_bundle(Path(args.bundle)), max_upload_mb=args.max_upload_mb)
+    print(f"serving {args.bundle} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    app.run(host=args.host, port=args.port)
+
+
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register the deployment commands on the ``harbench`` parser."""
     fit = commands.add_parser("fit", parents=[common], help="train one pipeline of a suite and save it as a "
@@ -83,6 +111,20 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     predict.add_argument("--plot", metavar="PNG", help="also draw the signal with coloured activity bands")
     predict.add_argument("--labels", metavar="COLUMN", help="score the windows against this label column")
     predict.set_defaults(handler=_predict)
+
+    export = commands.add_parser("export", help="export a bundle's model for devices and check it against the "
+                                 "bundle on held-out windows")
+    export.add_argument("bundle", help="model bundle folder (from harbench fit)")
+    export.add_argument("--format", choices=["onnx"], default="onnx", help="export format (onnx)")
+    export.set_defaults(handler=_export)
+
+    serve = commands.add_parser("serve", help="a web page (and JSON API, POST /predict) that labels uploaded "
+                                "recording CSVs with a bundle")
+    serve.add_argument("bundle", help="model bundle folder (from harbench fit)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--max-upload-mb", type=float, default=5.0, help="largest accepted upload (default 5 MB)")
+    serve.set_defaults(handler=_serve)
 
     sample = commands.add_parser("sample-recording", help="write one session of a dataset's raw recordings as a "
                                  "recording CSV (stdout), with the true activity in a label column")

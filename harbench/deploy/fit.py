@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score
 
+from harbench.datasets.catalog import get_dataset
 from harbench.deploy.bundle import BundleInfo, save_bundle
-from harbench.errors import SuiteError
+from harbench.errors import InputValidationError, SuiteError
 from harbench.models.registry import describe, make_pipeline
 from harbench.runner.environment import environment
 from harbench.runner.execute import context_of, fit_on_split
@@ -69,3 +70,20 @@ def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = Non
     )
     save_bundle(Path(out), info, model)
     return info
+
+
+def held_out_windows(info: BundleInfo) -> np.ndarray:
+    """The windows of the subjects (or cases) ``info``'s model was not trained on, cut as it was
+    trained; refused when the data on disk is not the data the bundle was fitted on."""
+    spec = get_dataset(info.dataset)
+    windows = spec.load(info.window_length, info.window_step) if spec.windowed else spec.load()
+    if windows.fingerprint != info.data_fingerprint:
+        raise InputValidationError(
+            f"{info.dataset}: the data found has fingerprint {windows.fingerprint}, the bundle was fitted on "
+            f"{info.data_fingerprint}; the held-out windows cannot be checked on other data."
+        )
+    held_out = np.isin(windows.subjects, info.subjects["held_out"])
+    if not held_out.any():
+        raise InputValidationError(f"the bundle's fold ({info.protocol['name']}, fold {info.fold}) holds out no "
+                                   "windows to check against.")
+    return windows.X[held_out]

@@ -22,8 +22,9 @@ SIGNAL_GREYS = ("0.05", "0.35", "0.6")  # dark lines, so the activity colours st
 
 @dataclass(frozen=True)
 class Timeline:
-    """One row per window: ``start_s``, ``end_s``, ``label`` and ``prob_<class>`` columns;
-    ``starts`` are the windows' first samples at the bundle's rate."""
+    """One row per window: ``start_s``, ``end_s``, ``label`` and, where the model gives class
+    probabilities, ``prob_<class>`` columns; ``starts`` are the windows' first samples at the
+    bundle's rate."""
 
     table: pd.DataFrame
     starts: np.ndarray
@@ -36,13 +37,13 @@ def predict_recording(bundle: Bundle, recording: RecordingTable) -> Timeline:
     signal = resample(recording.signal, recording.fs, info.fs)
     windows, starts = sliding_windows(signal, info.window_length, info.window_step, recording.source)
     start = time.perf_counter()
-    probabilities = bundle.predict_proba(windows)
+    predicted, probabilities = bundle.predict(windows)
     seconds = time.perf_counter() - start
-    classes = np.asarray(info.classes)
     table = pd.DataFrame({"start_s": starts / info.fs, "end_s": (starts + info.window_length) / info.fs,
-                          "label": classes[probabilities.argmax(axis=1)]})
-    for index, name in enumerate(classes):
-        table[f"prob_{name}"] = probabilities[:, index]
+                          "label": np.asarray(info.classes)[predicted]})
+    if probabilities is not None:
+        for index, name in enumerate(info.classes):
+            table[f"prob_{name}"] = probabilities[:, index]
     return Timeline(table=table, starts=starts, seconds_per_window=seconds / len(windows))
 
 
@@ -86,19 +87,22 @@ def stream(bundle: Bundle, lines: Iterable[str], out: TextIO, fs: float | None =
     positions = [names.index(column) for column in wanted]
     buffer: list[np.ndarray] = []
     consumed, latencies = 0, []
-    out.write("start_s,end_s,label," + ",".join(f"prob_{name}" for name in info.classes) + "\n")
+    header_written = False
     for number, line in enumerate(lines, start=2):
         if not line.strip():
             continue
-        sample = _sample(line, positions, wanted, number)
-        buffer.append(sample)
+        buffer.append(_sample(line, positions, wanted, number))
         if len(buffer) == info.window_length:
             start = time.perf_counter()
-            probabilities = bundle.predict_proba(np.stack(buffer)[None])[0]
+            predicted, probabilities = bundle.predict(np.stack(buffer)[None])
             latencies.append(time.perf_counter() - start)
+            if not header_written:
+                out.write("start_s,end_s,label" + ("" if probabilities is None else "".join(
+                    f",prob_{name}" for name in info.classes)) + "\n")
+                header_written = True
             out.write(f"{consumed / info.fs:.3f},{(consumed + info.window_length) / info.fs:.3f},"
-                      f"{info.classes[int(probabilities.argmax())]}," + ",".join(f"{p:.4f}" for p in probabilities)
-                      + "\n")
+                      f"{info.classes[int(predicted[0])]}" + ("" if probabilities is None else "".join(
+                          f",{p:.4f}" for p in probabilities[0])) + "\n")
             out.flush()
             del buffer[:info.window_step]
             consumed += info.window_step

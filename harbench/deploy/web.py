@@ -1,0 +1,144 @@
+"""`harbench serve`: a small web app around one bundle (Flask).
+
+``GET /`` is a page to upload a recording CSV and see its predicted activity timeline as a
+plot and a table; ``POST /predict`` is the same as a JSON API (multipart field ``recording``,
+optional ``fs``). Uploads are size-limited and validated like `harbench predict` input; a bad
+file gets its readable error on the page or a 4xx JSON answer, never a stack trace.
+For anything beyond a demo, serve ``create_app(load_bundle(path))`` with a WSGI server.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+from flask import Flask, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from harbench.deploy.bundle import Bundle
+from harbench.deploy.predict import Timeline, plot_timeline, predict_recording
+from harbench.deploy.recording_csv import RecordingTable, read_recording
+from harbench.errors import HarbenchError
+
+DEFAULT_MAX_UPLOAD_MB = 5.0
+SHOWN_ROWS = 500
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>harbench: {{ info.pipeline }}</title>
+<style>
+ body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 72rem; }
+ .error { color: #a00; border: 1px solid #a00; padding: .5rem 1rem; }
+ table { border-collapse: collapse; font-size: .85rem; } td, th { border: 1px solid #ccc; padding: .2rem .5rem; }
+ img { max-width: 100%; }
+</style></head><body>
+<h1>Activity recognition with <code>{{ info.pipeline }}</code></h1>
+<p>Trained on <code>{{ info.dataset }}</code> ({{ info.suite }}, {{ info.protocol.name }} fold {{ info.fold }});
+classes: {{ info.classes | join(", ") }}. Upload a CSV with one row per sample and the columns
+<code>{{ info.channels | join(", ") }}</code>, sampled at {{ info.fs }} Hz (or give the rate, or add a
+<code>time_s</code> column). Windows of {{ info.window_length }} samples every {{ info.window_step }} samples.
+Largest upload: {{ max_mb }} MB.</p>
+<form method="post" enctype="multipart/form-data">
+ <input type="file" name="recording" id="recording" accept=".csv,text/csv" required>
+ <label>sampling rate (Hz) <input type="text" name="fs" id="fs" size="6" placeholder="{{ info.fs }}"></label>
+ <button type="submit" id="submit">Predict</button>
+</form>
+{% if error %}<p class="error" id="error">{{ error }}</p>{% endif %}
+{% if plot %}
+<h2>Timeline of {{ filename }}</h2>
+<img id="plot" alt="signal with predicted activities" src="data:image/png;base64,{{ plot }}">
+<p>{{ n_windows }} windows{% if n_windows > shown %} (the first {{ shown }} are listed){% endif %}.</p>
+<table id="timeline"><thead><tr>{% for column in columns %}<th>{{ column }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</tbody>
+</table>
+{% endif %}
+</body></html>
+"""
+
+
+def _recording(bundle: Bundle) -> RecordingTable:
+    """The uploaded recording, checked; raises `HarbenchError` with a readable message."""
+    upload = request.files.get("recording")
+    if upload is None or not upload.filename:
+        raise HarbenchError("No file uploaded: choose a recording CSV.")
+    fs_text = (request.form.get("fs") or request.args.get("fs") or "").strip()
+    try:
+        fs = float(fs_text) if fs_text else None
+    except ValueError:
+        raise HarbenchError(f"The sampling rate {fs_text!r} is not a number.") from None
+    try:
+        table = pd.read_csv(io.BytesIO(upload.read()), keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
+        raise HarbenchError(f"{upload.filename}: not a readable CSV file ({error}).") from error
+    return read_recording(upload.filename, table, bundle.info.channels, fs=fs, default_fs=bundle.info.fs)
+
+
+def _timeline_rows(timeline: Timeline) -> list[list[str]]:
+    shown = timeline.table.head(SHOWN_ROWS)
+    return [[f"{value:.3f}" if isinstance(value, float) else str(value) for value in row]
+            for row in shown.itertuples(index=False)]
+
+
+def create_app(bundle: Bundle, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> Flask:
+    """The web app serving ``bundle``; uploads over ``max_upload_mb`` are refused (413)."""
+    app = Flask("harbench")
+    app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024)
+    too_large = f"The upload is larger than {max_upload_mb:g} MB; send a shorter recording."
+
+    def page(error: str | None = None, status: int = 200, **result):
+        return render_template_string(PAGE, info=bundle.info, max_mb=f"{max_upload_mb:g}", error=error,
+                                      shown=SHOWN_ROWS, **result), status
+
+    @app.get("/")
+    def index():
+        return page()
+
+    @app.post("/")
+    def upload():
+        try:
+            recording = _recording(bundle)
+            timeline = predict_recording(bundle, recording)
+        except RequestEntityTooLarge:
+            return page(too_large, 413)
+        except HarbenchError as error:
+            return page(str(error), 400)
+        image = io.BytesIO()
+        plot_timeline(recording, timeline, bundle, image)
+        return page(plot=base64.b64encode(image.getvalue()).decode(), filename=recording.source,
+                    columns=list(timeline.table.columns), rows=_timeline_rows(timeline),
+                    n_windows=len(timeline.table))
+
+    @app.post("/predict")
+    def predict_api():
+        try:
+            recording = _recording(bundle)
+            timeline = predict_recording(bundle, recording)
+        except RequestEntityTooLarge:
+            return jsonify(error=too_large), 413
+        except HarbenchError as error:
+            return jsonify(error=str(error)), 400
+        return jsonify(pipeline=bundle.info.pipeline, classes=bundle.info.classes, fs=bundle.info.fs,
+                       window_length=bundle.info.window_length, window_step=bundle.info.window_step,
+                       windows=timeline.table.to_dict(orient="records"))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def refuse_large(error: RequestEntityTooLarge):
+        if request.path == "/predict":
+            return jsonify(error=too_large), 413
+        return page(too_large, 413)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path == "/predict":
+            return jsonify(error=error.description), error.code
+        return page(error.description, error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unexpected error")
+        message = "Something went wrong on the server while predicting; the error is in the server's log."
+        if request.path == "/predict":
+            return jsonify(error=message), 500
+        return page(message, 500)
+
+    return app

@@ -1,0 +1,89 @@
+"""ONNX export of bundles, checked with onnxruntime against the bundle on held-out windows."""
+
+import json
+
+import pytest
+
+from harbench.cli import main
+from harbench.deploy.bundle import Bundle, load_bundle
+from harbench.deploy.fit import fit_bundle, held_out_windows
+from harbench.deploy.onnx_export import ExportError, export_onnx
+from harbench.models.base import WindowClassifier
+from harbench.runner.suite import load_suite
+from tests.conftest import SYNTHETIC_ID
+
+SUITE = f"""
+name = "tiny"
+datasets = ["{SYNTHETIC_ID}"]
+seeds = [0]
+
+[protocol]
+name = "official"
+val_fraction = 0.25
+
+[pipelines."handcrafted+svm"]
+[pipelines."handcrafted+logistic_regression"]
+[pipelines."handcrafted+random_forest"]
+learner = {{ n_estimators = 20 }}
+[pipelines."handcrafted+xgboost"]
+learner = {{ n_estimators = 20 }}
+[pipelines.minirocket]
+n_kernels = 500
+[pipelines.cnn]
+max_epochs = 2
+filters = 8
+dense_units = 8
+[pipelines.lstm]
+max_epochs = 2
+units = 8
+"""
+
+
+@pytest.fixture
+def suite(tmp_path, synthetic_data_dir):
+    (tmp_path / "tiny.toml").write_text(SUITE)
+    return load_suite(str(tmp_path / "tiny.toml"))
+
+
+@pytest.mark.parametrize("pipeline, takes", [
+    ("handcrafted+svm", "features"), ("handcrafted+logistic_regression", "features"),
+    ("handcrafted+random_forest", "features"), ("handcrafted+xgboost", "features"), ("minirocket", "features"),
+    ("cnn", "windows"), ("lstm", "windows"),
+])
+def test_every_exportable_kind_agrees_with_its_bundle_on_held_out_windows(tmp_path, suite, pipeline, takes):
+    fit_bundle(suite, pipeline, tmp_path / "bundle", results_dir=tmp_path / "results", log=lambda _: None)
+    bundle = load_bundle(tmp_path / "bundle")
+    check = export_onnx(bundle, held_out_windows(bundle.info), latency_calls=5)
+    assert check.takes == takes and check.n_windows > 20
+    assert check.agreement >= 0.999, f"{pipeline}: ONNX agrees on only {check.agreement:.2%}"
+    if check.max_probability_difference is not None:
+        assert check.max_probability_difference < 1e-4
+    assert (tmp_path / "bundle" / "model.onnx").stat().st_size > 100
+    assert check.latency_ms_onnx > 0 and check.latency_ms_bundle > 0
+
+
+def test_the_export_command_writes_the_graph_and_its_check(tmp_path, suite, capsys):
+    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
+               log=lambda _: None)
+    assert main(["export", str(tmp_path / "bundle"), "--format", "onnx"]) == 0
+    check = json.loads((tmp_path / "bundle" / "onnx-check.json").read_text())
+    assert check["agreement"] == 1.0 and "agrees with the bundle on 100.00%" in capsys.readouterr().out
+
+
+class PluginModel(WindowClassifier):
+    """Stands for a third-party model: harbench has no exporter for it."""
+
+    def _fit(self, X, y, X_val, y_val, groups):
+        pass
+
+    def _predict(self, X):
+        return X[:, 0, 0] > 0
+
+
+def test_a_pipeline_without_an_exporter_is_refused_by_name(tmp_path, suite):
+    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
+               log=lambda _: None)
+    bundle = load_bundle(tmp_path / "bundle")
+    plugin = Bundle(info=bundle.info, model=PluginModel(), path=bundle.path)
+    with pytest.raises(ExportError, match=r"\(tests.test_export.PluginModel\) has no ONNX exporter in harbench"):
+        export_onnx(plugin, held_out_windows(bundle.info), latency_calls=1)
