@@ -184,3 +184,12 @@ def test_a_model_without_class_probabilities_gives_labels_only_never_made_up_pro
     out = io.StringIO()
     stream(bundle, iter(table.head(64).to_csv(index=False).splitlines(keepends=True)), out)
     assert out.getvalue().splitlines()[0] == "start_s,end_s,label"
+
+
+def test_the_held_out_recordings_are_scored_session_by_session(classical_bundle):
+    from harbench.deploy.evaluate import held_out_recording_scores, pooled_accuracy
+
+    scores = held_out_recording_scores(classical_bundle)
+    assert {score.subject for score in scores} == set(TEST_USERS)
+    accuracy, n_windows = pooled_accuracy(scores)
+    assert n_windows == sum(score.n_windows for score in scores) > 0 and 0 <= accuracy <= 1

@@ -16,8 +16,11 @@ def _fit(args: argparse.Namespace) -> None:
     out = Path(args.out or Path("models") / f"{suite.name}-{args.pipeline.replace('+', '-')}")
     info = fit_bundle(suite, args.pipeline, out, dataset=args.dataset, fold=args.fold,
                       results_dir=Path(args.results_dir))
+    from harbench.datasets.catalog import get_dataset
+
+    groups = "subjects" if get_dataset(info.dataset).windowed else "cases"
     held_out = "" if info.held_out_accuracy is None else (
-        f"; accuracy on the {len(info.subjects['held_out'])} held-out subjects: {info.held_out_accuracy:.4f}")
+        f"; accuracy on the {len(info.subjects['held_out'])} held-out {groups}: {info.held_out_accuracy:.4f}")
     print(f"wrote {out} ({info.pipeline}, {len(info.classes)} classes, windows of {info.window_length} samples "
           f"at {info.fs:g} Hz{held_out})")
 
