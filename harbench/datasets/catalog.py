@@ -55,6 +55,11 @@ class DatasetSpec:
         payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.source().manifest.digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
+    @property
+    def checksums_shipped(self) -> bool:
+        """Whether harbench ships the SHA-256 of every file (else they are computed on reading)."""
+        return self.source().checksums
+
     def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
         """Fingerprint of the WindowSet `load` returns for these windowing parameters."""
         params = {"length": length or self.default_length, "step": step or self.default_step}
@@ -98,8 +103,10 @@ class SeriesDatasetSpec:
     keypoint sequences): each series is one window, so there is no windowing to choose.
 
     ``open`` locates and verifies the files, ``manifest`` is what they must hash to (known
-    without reading them), ``read(archive, id, fingerprint)`` turns them into a WindowSet, and
-    ``variant`` names anything else that changes the result (a problem name, kept parts).
+    without reading them, unless ``checksums_shipped`` is False: then it holds the digests
+    computed from the files found), ``read(archive, id, fingerprint)`` turns them into a
+    WindowSet, and ``variant`` names anything else that changes the result (a problem name,
+    kept parts).
     """
 
     windowed: ClassVar[bool] = False
@@ -111,6 +118,7 @@ class SeriesDatasetSpec:
     read: Callable[[Archive, str, str], WindowSet]
     variant: str = ""
     notes: str = ""
+    checksums_shipped: bool = True
 
     def source_fingerprint(self) -> str:
         payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.manifest().digest}"
@@ -219,7 +227,7 @@ register_dataset(SeriesDatasetSpec(
                 "total acceleration, body gyro), 6 activities, official 21/9 subject split",
     citation="Anguita, Ghio, Oneto, Parra & Reyes-Ortiz (2013), A Public Domain Dataset for Human Activity "
              "Recognition Using Smartphones, ESANN",
-    open=uci_har_240.open_release, manifest=uci_har_240.manifest, read=uci_har_240.read,
+    open=uci_har_240.open_release, manifest=uci_har_240.manifest, read=uci_har_240.read, checksums_shipped=False,
     notes="harbench ships no checksums for this release (it could not be obtained to compute them): the files' "
           "SHA-256 digests are computed on reading and identify the data in the fingerprint. The windows are the "
           "release's own, so results compare with the literature's UCI HAR figures window for window.",

@@ -68,7 +68,9 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
         f"- Citation: {spec.citation}.",
         f"- Channels: {channels}; {splits['fs']:g} Hz.",
         *_data_lines(splits, spec.windowed),
-        f"- Data fingerprint: `{splits['fingerprint']}` (every file checked against harbench's SHA-256 manifest).",
+        f"- Data fingerprint: `{splits['fingerprint']}` ("
+        + ("every file checked against harbench's SHA-256 manifest)." if spec.checksums_shipped else
+           "from the SHA-256 of every file read; harbench has no published checksums for this dataset)."),
         *([f"- {spec.notes}"] if spec.notes else []),
         "",
         f"Protocol `{protocol['name']}` with {len(splits['folds'])} fold(s) x {n_seeds} seed(s). "
