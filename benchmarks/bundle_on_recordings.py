@@ -1,6 +1,6 @@
-"""Score model bundles on the raw recordings of their held-out subjects, through the same path
-as `harbench predict` (sliding windows over whole sessions), beside the suite's held-out
-accuracy. Usage: python benchmarks/bundle_on_recordings.py BUNDLE [BUNDLE ...]"""
+"""Score model bundles on the raw recordings of their held-out subjects through the
+`harbench predict` path, on the suite's own windows and on the timeline's sliding windows,
+beside the suite's held-out accuracy. Usage: python benchmarks/bundle_on_recordings.py BUNDLE [BUNDLE ...]"""
 
 import sys
 from pathlib import Path
@@ -10,14 +10,17 @@ from harbench.deploy.evaluate import held_out_recording_scores, pooled_accuracy
 
 
 def main(paths: list[str]) -> None:
-    print("bundle,suite_held_out_accuracy,recordings,windows,recording_accuracy,difference_points")
+    print("bundle,suite_held_out_accuracy,recordings,suite_windows,accuracy_on_suite_windows,difference_points,"
+          "timeline_windows,accuracy_on_timeline,difference_points")
     for path in paths:
         bundle = load_bundle(Path(path))
         scores = held_out_recording_scores(bundle)
-        accuracy, n_windows = pooled_accuracy(scores)
         suite = bundle.info.held_out_accuracy
-        print(f"{path},{suite:.4f},{len(scores)},{n_windows},{accuracy:.4f},{(accuracy - suite) * 100:+.2f}",
-              flush=True)
+        cells = [path, f"{suite:.4f}", str(len(scores))]
+        for kind in ("segment", "timeline"):
+            accuracy, n_windows = pooled_accuracy(scores, kind)
+            cells += [str(n_windows), f"{accuracy:.4f}", f"{(accuracy - suite) * 100:+.2f}"]
+        print(",".join(cells), flush=True)
 
 
 if __name__ == "__main__":

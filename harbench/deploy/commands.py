@@ -29,7 +29,7 @@ def _predict(args: argparse.Namespace) -> None:
     import numpy as np
 
     from harbench.deploy.bundle import load_bundle
-    from harbench.deploy.predict import labelled_accuracy, plot_timeline, predict_recording, stream
+    from harbench.deploy.predict import plot_timeline, predict_recording, segment_accuracy, stream, timeline_accuracy
     from harbench.deploy.recording_csv import read_recording
 
     bundle = load_bundle(Path(args.bundle))
@@ -49,8 +49,12 @@ def _predict(args: argparse.Namespace) -> None:
     print(f"{len(timeline.table)} windows, {timeline.seconds_per_window * 1000:.2f} ms per window (batched)",
           file=sys.stderr)
     if args.labels:
-        accuracy, n_windows = labelled_accuracy(timeline, recording, bundle.info.fs, bundle.info.window_length)
-        print(f"accuracy on the {n_windows} windows inside one labelled activity: {accuracy:.4f}", file=sys.stderr)
+        accuracy, n_windows = timeline_accuracy(timeline, recording, bundle.info.fs, bundle.info.window_length)
+        print(f"accuracy on the {n_windows} timeline windows inside one labelled activity: {accuracy:.4f}",
+              file=sys.stderr)
+        accuracy, n_windows = segment_accuracy(bundle, recording)
+        print(f"accuracy on the {n_windows} windows cut per labelled activity, as a suite cuts them: "
+              f"{accuracy:.4f}", file=sys.stderr)
     if args.plot:
         plot_timeline(recording, timeline, bundle, Path(args.plot))
         print(f"wrote {args.plot}", file=sys.stderr)

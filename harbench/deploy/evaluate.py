@@ -1,6 +1,8 @@
 """Check a bundle the way a user would use it: on the raw recordings of the subjects it never
-saw, cut into sliding windows by `harbench predict`, scored where a window lies wholly inside
-one labelled activity. This is the end-to-end counterpart of the suite's held-out accuracy."""
+saw, through the `harbench predict` path (CSV table, bundle, resampling, windows). Each
+session is scored twice: on the timeline's sliding windows that lie wholly inside one
+labelled activity, and on windows cut per labelled activity as the suite cuts them, which
+are the suite's own held-out windows and so must reproduce its accuracy."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 
 from harbench.datasets.catalog import get_dataset
 from harbench.deploy.bundle import Bundle
-from harbench.deploy.predict import labelled_accuracy, predict_recording
+from harbench.deploy.predict import predict_recording, segment_accuracy, timeline_accuracy
 from harbench.deploy.recording_csv import read_recording
 from harbench.deploy.sample import LABEL_COLUMN, sample_recording
 from harbench.errors import InputValidationError
@@ -16,14 +18,18 @@ from harbench.errors import InputValidationError
 
 @dataclass(frozen=True)
 class RecordingScore:
+    """One session's accuracy (and window count) on the timeline and on the suite's windows."""
+
     subject: int
     session: int
-    accuracy: float
-    n_windows: int
+    timeline_accuracy: float
+    timeline_windows: int
+    segment_accuracy: float
+    segment_windows: int
 
 
 def held_out_recording_scores(bundle: Bundle) -> list[RecordingScore]:
-    """`labelled_accuracy` of every session of every held-out subject of ``bundle``."""
+    """The scores of every session of every held-out subject of ``bundle``."""
     info = bundle.info
     spec = get_dataset(info.dataset)
     if not spec.windowed:
@@ -35,13 +41,15 @@ def held_out_recording_scores(bundle: Bundle) -> list[RecordingScore]:
         table = sample_recording(info.dataset, subject, session)
         recording = read_recording(f"{info.dataset} subject {subject} session {session}", table, info.channels,
                                    default_fs=info.fs, label_column=LABEL_COLUMN)
-        accuracy, n_windows = labelled_accuracy(predict_recording(bundle, recording), recording, info.fs,
-                                                info.window_length)
-        scores.append(RecordingScore(subject, session, accuracy, n_windows))
+        on_timeline = timeline_accuracy(predict_recording(bundle, recording), recording, info.fs,
+                                        info.window_length)
+        scores.append(RecordingScore(subject, session, *on_timeline, *segment_accuracy(bundle, recording)))
     return scores
 
 
-def pooled_accuracy(scores: list[RecordingScore]) -> tuple[float, int]:
-    """Accuracy over all scored windows of ``scores``, and their number."""
-    n_windows = sum(score.n_windows for score in scores)
-    return sum(score.accuracy * score.n_windows for score in scores) / n_windows, n_windows
+def pooled_accuracy(scores: list[RecordingScore], windows: str = "segment") -> tuple[float, int]:
+    """Accuracy over all windows of ``scores`` of one kind (``"segment"`` or ``"timeline"``),
+    and their number."""
+    pairs = [(getattr(score, f"{windows}_accuracy"), getattr(score, f"{windows}_windows")) for score in scores]
+    n_windows = sum(count for _, count in pairs)
+    return sum(accuracy * count for accuracy, count in pairs) / n_windows, n_windows

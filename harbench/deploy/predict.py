@@ -47,14 +47,19 @@ def predict_recording(bundle: Bundle, recording: RecordingTable) -> Timeline:
     return Timeline(table=table, starts=starts, seconds_per_window=seconds / len(windows))
 
 
-def labelled_accuracy(timeline: Timeline, recording: RecordingTable, fs: float, length: int) -> tuple[float, int]:
-    """Accuracy over the windows whose samples all carry one non-empty label (the windows a
-    suite keeps), and how many there are. Labels are read at the bundle's rate ``fs``."""
+def labels_at(recording: RecordingTable, fs: float) -> np.ndarray:
+    """The recording's labels at rate ``fs`` (each resampled sample takes its source sample's)."""
     if recording.labels is None:
         raise InputValidationError(f"{recording.source}: no label column to score against.")
-    positions = np.minimum((np.arange(int(len(recording.labels) * fs / recording.fs)) * recording.fs / fs)
-                           .astype(int), len(recording.labels) - 1)
-    labels = recording.labels[positions]
+    n_resampled = int(len(recording.labels) * fs / recording.fs)
+    source_sample = (np.arange(n_resampled) * recording.fs / fs).astype(int)
+    return recording.labels[np.minimum(source_sample, len(recording.labels) - 1)]
+
+
+def timeline_accuracy(timeline: Timeline, recording: RecordingTable, fs: float, length: int) -> tuple[float, int]:
+    """Accuracy over the timeline's windows whose samples all carry one non-empty label, and
+    how many there are: what a user of `harbench predict` sees on a labelled recording."""
+    labels = labels_at(recording, fs)
     truth, predicted = [], []
     for start, label in zip(timeline.starts, timeline.table["label"], strict=True):
         window = labels[start:start + length]
@@ -64,6 +69,28 @@ def labelled_accuracy(timeline: Timeline, recording: RecordingTable, fs: float, 
     if not truth:
         raise InputValidationError(f"{recording.source}: no window lies wholly inside one labelled stretch.")
     return float(np.mean(np.asarray(truth) == np.asarray(predicted))), len(truth)
+
+
+def segment_accuracy(bundle: Bundle, recording: RecordingTable) -> tuple[float, int]:
+    """Accuracy over windows cut the way a suite cuts them: from the first sample of every
+    stretch of one non-empty label, at the bundle's step, wholly inside the stretch. On a
+    recording written by `harbench sample-recording` these are the suite's own windows, so
+    this reproduces the suite's accuracy through the predict path."""
+    info = bundle.info
+    signal, labels = resample(recording.signal, recording.fs, info.fs), labels_at(recording, info.fs)
+    labels = labels[:len(signal)]
+    edges = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts, truth = [], []
+    for first, stop in zip(np.r_[0, edges], np.r_[edges, len(labels)], strict=True):
+        if labels[first] != "":
+            window_starts = np.arange(first, stop - info.window_length + 1, info.window_step)
+            starts.extend(window_starts)
+            truth.extend([labels[first]] * len(window_starts))
+    if not starts:
+        raise InputValidationError(f"{recording.source}: no labelled stretch is {info.window_length} samples long.")
+    windows = signal[np.asarray(starts)[:, None] + np.arange(info.window_length)[None, :]]
+    predicted = np.asarray(info.classes)[bundle.predict(windows)[0]]
+    return float(np.mean(predicted == np.asarray(truth))), len(truth)
 
 
 def stream(bundle: Bundle, lines: Iterable[str], out: TextIO, fs: float | None = None,
