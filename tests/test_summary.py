@@ -32,3 +32,10 @@ def test_minirocket_is_set_beside_the_published_rocket_figures_with_large_gaps_f
     rocket = page.split("## MiniRocket against the published ROCKET figures")[1]
     assert "| `epilepsy` | 0.990 | – | 0.9500 ± 0.0020 | – | -0.0400 | **yes** |" in rocket
     assert "| `natops` | 0.885 | 0.8800 | 0.9000 ± 0.0020 | 0.8700 | +0.0150 | no |" in rocket
+
+
+def test_a_tie_for_the_best_names_every_pipeline_and_family_in_it(tmp_path):
+    _csv(tmp_path / "basic_motions.csv", "basic_motions", [("svm", "classical", 1.0), ("minirocket", "kernel", 1.0),
+                                                           ("cnn", "deep", 0.95)])
+    page = render_summary(tmp_path, ["basic_motions"])
+    assert "| `basic_motions` | `svm`, `minirocket` | classical, kernel | 1.0000 |" in page

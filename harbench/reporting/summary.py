@@ -78,8 +78,12 @@ def render_summary(reports_dir: Path, dataset_ids: list[str]) -> str:
     rank_rows = [[f"`{pipeline}`", families[pipeline], f"{ranks.loc[pipeline].mean():.2f}"]
                  for pipeline in ranks.mean(axis=1).sort_values().index]
     unranked = accuracy.index.difference(everywhere)
-    winners = [[f"`{dataset}`", f"`{accuracy[dataset].idxmax()}`", families[accuracy[dataset].idxmax()],
-                f"{accuracy[dataset].max():.4f}"] for dataset in accuracy.columns]
+    winners = []
+    for dataset in accuracy.columns:
+        best = accuracy[dataset].max()
+        tied = [pipeline for pipeline, value in accuracy[dataset].items() if f"{value:.4f}" == f"{best:.4f}"]
+        winners.append([f"`{dataset}`", ", ".join(f"`{pipeline}`" for pipeline in tied),
+                        ", ".join(sorted({families[pipeline] for pipeline in tied})), f"{best:.4f}"])
     lines += [*header, "", "## Accuracy", "", table(["pipeline", *columns], _formatted(accuracy),
                                                     "l" + "r" * len(columns)), "",
               "## Macro-F1", "", table(["pipeline", *columns], _formatted(macro_f1), "l" + "r" * len(columns)), "",
@@ -90,8 +94,8 @@ def render_summary(reports_dir: Path, dataset_ids: list[str]) -> str:
     if len(unranked):
         lines += ["Not ranked, because they did not run on every dataset: "
                   + ", ".join(f"`{pipeline}`" for pipeline in unranked) + ".", ""]
-    lines += ["## Which family wins where", "", table(["dataset", "most accurate", "family", "accuracy"], winners,
-                                                      "lllr"), ""]
+    lines += ["## Which family wins where", "",
+              table(["dataset", "most accurate (ties: all)", "family", "accuracy"], winners, "lllr"), ""]
     return "\n".join([*lines, *_rocket_lines(tables, reports_dir)])
 
 
