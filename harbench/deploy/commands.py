@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def _fit(args: argparse.Namespace) -> None:
+    from harbench.datasets.catalog import get_dataset
     from harbench.deploy.fit import fit_bundle
     from harbench.runner.suite import load_suite
 
@@ -16,8 +17,6 @@ def _fit(args: argparse.Namespace) -> None:
     out = Path(args.out or Path("models") / f"{suite.name}-{args.pipeline.replace('+', '-')}")
     info = fit_bundle(suite, args.pipeline, out, dataset=args.dataset, fold=args.fold,
                       results_dir=Path(args.results_dir))
-    from harbench.datasets.catalog import get_dataset
-
     groups = "subjects" if get_dataset(info.dataset).windowed else "cases"
     held_out = "" if info.held_out_accuracy is None else (
         f"; accuracy on the {len(info.subjects['held_out'])} held-out {groups}: {info.held_out_accuracy:.4f}")
@@ -42,10 +41,7 @@ def _predict(args: argparse.Namespace) -> None:
     recording = read_recording(args.recording, None, bundle.info.channels, args.columns, args.fs,
                                default_fs=bundle.info.fs, label_column=args.labels)
     timeline = predict_recording(bundle, recording)
-    if args.out:
-        timeline.table.to_csv(args.out, index=False, float_format="%.4f")
-    else:
-        timeline.table.to_csv(sys.stdout, index=False, float_format="%.4f")
+    timeline.table.to_csv(args.out or sys.stdout, index=False, float_format="%.4f")
     print(f"{len(timeline.table)} windows, {timeline.seconds_per_window * 1000:.2f} ms per window (batched)",
           file=sys.stderr)
     if args.labels:

@@ -29,8 +29,9 @@ from harbench.runner.suite import Suite
 def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = None, fold: int = 0,
                results_dir: Path = Path("results"), log: Callable[[str], None] = print) -> BundleInfo:
     """Fit ``pipeline`` of ``suite`` on ``dataset`` (the suite's only dataset by default) and save
-    the bundle in ``out``; returns what was written to its ``bundle.json``. The split is the
-    one stored in ``results_dir`` (described there first if the suite never ran)."""
+    the bundle in ``out``; returns what was written to its ``bundle.json``. The fold is
+    recomputed from the data exactly as the suite's run computes it (protocols are
+    deterministic); ``results_dir`` is the suite's results store, which fitting only reads from."""
     if pipeline not in suite.pipelines:
         raise SuiteError(f"{suite.path}: no pipeline {pipeline!r} in suite {suite.name!r}; it has "
                          f"{', '.join(suite.pipelines)}.")
