@@ -40,8 +40,8 @@ def official_source() -> ArchiveSource:
                          manifest=shipped_manifest("uci-hapt.sha256"))
 
 
-def _table(archive: Archive, name: str, columns: int) -> np.ndarray:
-    """A whitespace-separated numeric file as a (rows, columns) float64 array."""
+def numeric_table(archive: Archive, name: str, columns: int) -> np.ndarray:
+    """A whitespace-separated numeric file of the UCI releases as a (rows, columns) float64 array."""
     try:
         values = np.array(archive.read(name).split(), dtype=np.float64)
     except ValueError as error:
@@ -71,8 +71,8 @@ def class_names(archive: Archive, activity_ids: tuple[int, ...]) -> list[str]:
 
 def official_test_subjects(archive: Archive) -> tuple[int, ...]:
     """Subjects of the official test set (UCI HAR's 9 test volunteers)."""
-    train = set(_table(archive, "Train/subject_id_train.txt", 1).astype(int).ravel())
-    test = set(_table(archive, "Test/subject_id_test.txt", 1).astype(int).ravel())
+    train = set(numeric_table(archive, "Train/subject_id_train.txt", 1).astype(int).ravel())
+    test = set(numeric_table(archive, "Test/subject_id_test.txt", 1).astype(int).ravel())
     if train & test:
         raise DataIntegrityError(f"{archive.location}: subjects {sorted(train & test)} are in both official lists.")
     return tuple(sorted(int(s) for s in test))
@@ -83,7 +83,7 @@ def read_recordings(archive: Archive, activity_ids: tuple[int, ...]) -> list[Rec
 
     Segment labels are indices into ``activity_ids``.
     """
-    labels = _table(archive, "RawData/labels.txt", 5).astype(np.int64)
+    labels = numeric_table(archive, "RawData/labels.txt", 5).astype(np.int64)
     label_index = {activity: index for index, activity in enumerate(activity_ids)}
     recordings = []
     for name in archive.names():
@@ -92,7 +92,7 @@ def read_recordings(archive: Archive, activity_ids: tuple[int, ...]) -> list[Rec
             continue
         experiment, user = int(match.group(1)), int(match.group(2))
         gyro_name = name.replace("/acc_", "/gyro_")
-        acc, gyro = _table(archive, name, 3), _table(archive, gyro_name, 3)
+        acc, gyro = numeric_table(archive, name, 3), numeric_table(archive, gyro_name, 3)
         if len(acc) != len(gyro):
             raise DataIntegrityError(
                 f"{archive.location}: {name} has {len(acc)} rows but {gyro_name} has {len(gyro)}; "

@@ -19,12 +19,13 @@ the release is not at hand.
 
 from __future__ import annotations
 
-import functools
+from pathlib import Path
 
 import numpy as np
 
 from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, locate
+from harbench.datasets.uci_hapt import activity_names, numeric_table
 from harbench.datasets.windowset import WindowSet
 from harbench.errors import DataIntegrityError
 
@@ -52,43 +53,45 @@ def source() -> ArchiveSource:
                          checksums=False)
 
 
+def _state(location: Path) -> tuple:
+    """What identifies the files at ``location`` without reading them: paths, sizes, times."""
+    paths = sorted(location.rglob("*")) if location.is_dir() else [location]
+    return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in paths if path.is_file())
+
+
+_COMPUTED_MANIFESTS: dict[tuple, Manifest] = {}
+
+
 def open_release() -> Archive:
-    """The release's required files, located like every dataset (data directory, cache, download)."""
+    """The release's required files, located like every dataset (data directory, cache, download);
+    the digests computed while reading them are kept for `manifest`."""
     spec = source()
-    return Archive(locate(spec), spec.manifest, checksums=False)
+    location = locate(spec)
+    archive = Archive(location, spec.manifest, checksums=False)
+    _COMPUTED_MANIFESTS[_state(location)] = archive.manifest
+    return archive
 
 
 def manifest() -> Manifest:
-    """SHA-256 of the files found, computed once per state of the files (paths, sizes, times)."""
-    location = locate(source())
-    paths = sorted(location.rglob("*")) if location.is_dir() else [location]
-    state = tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in paths if path.is_file())
-    return _computed_manifest(str(location), state)
-
-
-@functools.cache
-def _computed_manifest(location: str, state: tuple) -> Manifest:
-    return Archive(location, source().manifest, checksums=False).manifest
-
-
-def _rows(archive: Archive, name: str, dtype: type) -> np.ndarray:
-    try:
-        return np.array(archive.read(name).split(), dtype=dtype)
-    except ValueError as error:
-        raise DataIntegrityError(f"{archive.location}: {name} holds a non-numeric value ({error}).") from error
+    """SHA-256 of the files found, computed once per state of the files (paths, sizes, times):
+    a fingerprint right after `open_release` reads nothing again."""
+    state = _state(locate(source()))
+    if state not in _COMPUTED_MANIFESTS:
+        open_release()
+    return _COMPUTED_MANIFESTS[state]
 
 
 def _split(archive: Archive, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(windows (n, 128, 9), activity numbers (n,), subjects (n,)) of one official split."""
-    labels = _rows(archive, f"{split}/y_{split}.txt", np.int64)
-    subjects = _rows(archive, f"{split}/subject_{split}.txt", np.int64)
+    labels = numeric_table(archive, f"{split}/y_{split}.txt", 1).ravel().astype(np.int64)
+    subjects = numeric_table(archive, f"{split}/subject_{split}.txt", 1).ravel().astype(np.int64)
     if len(subjects) != len(labels):
         raise DataIntegrityError(f"{archive.location}: {split}/subject_{split}.txt has {len(subjects)} rows but "
                                  f"{split}/y_{split}.txt has {len(labels)}; one of them is truncated.")
     channels = []
     for signal in SIGNALS:
         name = f"{split}/Inertial Signals/{signal}_{split}.txt"
-        values = _rows(archive, name, np.float32)
+        values = numeric_table(archive, name, 1).ravel().astype(np.float32)
         if values.size != len(labels) * WINDOW:
             raise DataIntegrityError(
                 f"{archive.location}: {name} holds {values.size} values, not {len(labels)} windows of {WINDOW} "
@@ -100,11 +103,7 @@ def _split(archive: Archive, split: str) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def read(archive: Archive, dataset_id: str, fingerprint: str) -> WindowSet:
     """Both official splits as one WindowSet; ``official_test`` marks the test windows."""
-    names = {}
-    for line in archive.read("activity_labels.txt").decode().splitlines():
-        if line.strip():
-            number, name = line.split(maxsplit=1)
-            names[int(number)] = name.strip()
+    names = activity_names(archive)
     (X_train, y_train, s_train), (X_test, y_test, s_test) = (_split(archive, split) for split in SPLITS)
     numbers = sorted(names)
     activity = np.concatenate([y_train, y_test])
