@@ -19,7 +19,6 @@ A pipeline of any other kind (a plugin, say) is refused with its class named.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import numpy as np
 
 from harbench.deploy.bundle import Bundle
 from harbench.errors import HarbenchError
+from harbench.runner.execute import batch1_latency_ms
 
 ONNX_FILE = "model.onnx"
 TARGET_OPSET = 17
@@ -150,17 +150,6 @@ def _onnx_predict(session, graph: OnnxGraph, X: np.ndarray) -> tuple[np.ndarray,
     return labels, probabilities
 
 
-def _median_ms(predict: Callable[[np.ndarray], object], X: np.ndarray, calls: int) -> float:
-    for index in range(5):
-        predict(X[index % len(X)][None])
-    durations = []
-    for call in range(calls):
-        start = time.perf_counter()
-        predict(X[call % len(X)][None])
-        durations.append(time.perf_counter() - start)
-    return float(np.median(durations) * 1000)
-
-
 def export_onnx(bundle: Bundle, held_out: np.ndarray, latency_calls: int = LATENCY_CALLS) -> ExportCheck:
     """Write ``model.onnx`` into the bundle and compare it with the bundle on ``held_out`` windows
     (agreement of predicted classes, largest probability difference, batch-1 latencies)."""
@@ -179,6 +168,6 @@ def export_onnx(bundle: Bundle, held_out: np.ndarray, latency_calls: int = LATEN
     return ExportCheck(
         path=str(folder / ONNX_FILE), takes=graph.takes, n_windows=len(held_out),
         agreement=float(np.mean(labels == expected)), max_probability_difference=difference,
-        latency_ms_bundle=_median_ms(bundle.predict, held_out, latency_calls),
-        latency_ms_onnx=_median_ms(lambda X: _onnx_predict(session, graph, X), held_out, latency_calls),
+        latency_ms_bundle=batch1_latency_ms(bundle.predict, held_out, latency_calls),
+        latency_ms_onnx=batch1_latency_ms(lambda X: _onnx_predict(session, graph, X), held_out, latency_calls),
     )

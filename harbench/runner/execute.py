@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import numpy as np
@@ -24,18 +25,18 @@ def context_of(windows: WindowSet) -> PipelineContext:
     return PipelineContext(fs=windows.fs, channels=windows.channels, units=windows.units)
 
 
-def batch1_latency_ms(pipeline: WindowClassifier, X: np.ndarray, calls: int) -> float:
-    """Median milliseconds of ``calls`` single-window predictions, after a warm-up.
+def batch1_latency_ms(predict: Callable[[np.ndarray], object], X: np.ndarray, calls: int) -> float:
+    """Median milliseconds of ``calls`` single-window calls of ``predict``, after a warm-up.
 
     Windows are taken from ``X`` in turn, so caches see varied input.
     """
     for index in range(WARMUP_CALLS):
-        pipeline.predict(X[index % len(X)][None])
+        predict(X[index % len(X)][None])
     durations = np.empty(calls)
     for call in range(calls):
         window = X[call % len(X)][None]
         start = time.perf_counter()
-        pipeline.predict(window)
+        predict(window)
         durations[call] = time.perf_counter() - start
     return float(np.median(durations) * 1000)
 
@@ -78,7 +79,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
     y_pred = pipeline.predict(X_test)
     predict_s = time.perf_counter() - start
     pipeline.set_feature_cache(False)  # cost figures measure computing the features, not reading them back
-    latency_ms = batch1_latency_ms(pipeline, X_test, latency_calls)
+    latency_ms = batch1_latency_ms(pipeline.predict, X_test, latency_calls)
     throughput = throughput_per_s(pipeline, X_test)
 
     labels = np.arange(len(windows.classes))
