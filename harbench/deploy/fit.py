@@ -18,9 +18,9 @@ from sklearn.metrics import accuracy_score
 from harbench.datasets.catalog import get_dataset
 from harbench.deploy.bundle import BundleInfo, save_bundle
 from harbench.errors import InputValidationError, SuiteError
-from harbench.models.registry import describe, make_pipeline
+from harbench.models.registry import describe
 from harbench.runner.environment import environment
-from harbench.runner.execute import context_of, fit_on_split
+from harbench.runner.execute import fit_on_split
 from harbench.runner.run import SuiteData
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
@@ -66,8 +66,7 @@ def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = Non
         held_out_accuracy=held_out,
         fit_command=shlex.join(["harbench", "fit", suite.name, "--pipeline", pipeline, "--dataset", dataset,
                                 "--fold", str(fold), "--out", str(out)]),
-        environment={**environment(), "resolved_config": describe(make_pipeline(
-            pipeline, context_of(windows), seed, config))},
+        environment={**environment(), "resolved_config": describe(model)},
     )
     save_bundle(Path(out), info, model)
     return info
