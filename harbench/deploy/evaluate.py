@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harbench.datasets.catalog import get_dataset
 from harbench.deploy.bundle import Bundle
 from harbench.deploy.predict import predict_recording, segment_accuracy, timeline_accuracy
 from harbench.deploy.recording_csv import read_recording
-from harbench.deploy.sample import LABEL_COLUMN, sample_recording
-from harbench.errors import InputValidationError
+from harbench.deploy.sample import LABEL_COLUMN, dataset_recordings, recording_table
 
 
 @dataclass(frozen=True)
@@ -31,19 +29,17 @@ class RecordingScore:
 def held_out_recording_scores(bundle: Bundle) -> list[RecordingScore]:
     """The scores of every session of every held-out subject of ``bundle``."""
     info = bundle.info
-    spec = get_dataset(info.dataset)
-    if not spec.windowed:
-        raise InputValidationError(f"{info.dataset} holds fixed-length series, not recordings to predict on.")
-    sessions = sorted({(recording.subject, recording.session) for recording in spec.read_recordings(spec.verify())
-                       if recording.subject in set(info.subjects["held_out"])})
+    recordings, classes = dataset_recordings(info.dataset)
+    held_out = sorted((recording for recording in recordings if recording.subject in set(info.subjects["held_out"])),
+                      key=lambda recording: (recording.subject, recording.session))
     scores = []
-    for subject, session in sessions:
-        table = sample_recording(info.dataset, subject, session)
-        recording = read_recording(f"{info.dataset} subject {subject} session {session}", table, info.channels,
-                                   default_fs=info.fs, label_column=LABEL_COLUMN)
+    for held in held_out:
+        recording = read_recording(f"{info.dataset} subject {held.subject} session {held.session}",
+                                   recording_table(held, classes), info.channels, default_fs=info.fs,
+                                   label_column=LABEL_COLUMN)
         on_timeline = timeline_accuracy(predict_recording(bundle, recording), recording, info.fs,
                                         info.window_length)
-        scores.append(RecordingScore(subject, session, *on_timeline, *segment_accuracy(bundle, recording)))
+        scores.append(RecordingScore(held.subject, held.session, *on_timeline, *segment_accuracy(bundle, recording)))
     return scores
 
 
