@@ -68,16 +68,15 @@ def render_summary(reports_dir: Path, dataset_ids: list[str]) -> str:
     families = pd.concat(tables.values()).drop_duplicates("pipeline").set_index("pipeline")["family"]
     accuracy, macro_f1 = _matrix(tables, "accuracy_mean"), _matrix(tables, "macro_f1_mean")
     everywhere = accuracy.dropna(axis=0).index
-    ranks = accuracy.loc[everywhere].rank(axis=0, ascending=False, method="average")
-    order = [*ranks.mean(axis=1).sort_values().index, *accuracy.index.difference(everywhere).sort_values()]
+    average_ranks = accuracy.loc[everywhere].rank(axis=0, ascending=False, method="average").mean(axis=1).sort_values()
+    unranked = accuracy.index.difference(everywhere).sort_values()
+    order = [*average_ranks.index, *unranked]
     accuracy, macro_f1 = accuracy.loc[order], macro_f1.loc[order]
     header = [table(["dataset", "protocol", "runs per pipeline", "pipelines", "page"],
                     [[f"`{dataset}`", part["protocol"].iloc[0], "/".join(map(str, sorted(set(part["n_runs"])))),
                       len(part), f"[{dataset}.md]({dataset}.md)"] for dataset, part in tables.items()], "llrrl")]
     columns = [f"`{dataset}`" for dataset in accuracy.columns]
-    rank_rows = [[f"`{pipeline}`", families[pipeline], f"{ranks.loc[pipeline].mean():.2f}"]
-                 for pipeline in ranks.mean(axis=1).sort_values().index]
-    unranked = accuracy.index.difference(everywhere)
+    rank_rows = [[f"`{pipeline}`", families[pipeline], f"{rank:.2f}"] for pipeline, rank in average_ranks.items()]
     winners = []
     for dataset in accuracy.columns:
         best = accuracy[dataset].max()
