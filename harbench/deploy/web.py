@@ -93,15 +93,19 @@ def create_app(bundle: Bundle, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> 
     def index():
         return page()
 
+    def refuse(message: str, status: int):
+        """A readable refusal: JSON from the API, the page with the message otherwise."""
+        if request.path == "/predict":
+            return jsonify(error=message), status
+        return page(message, status)
+
     @app.post("/")
     def upload():
         try:
             recording = _recording(bundle)
             timeline = predict_recording(bundle, recording)
-        except RequestEntityTooLarge:
-            return page(too_large, 413)
         except HarbenchError as error:
-            return page(str(error), 400)
+            return refuse(str(error), 400)
         image = io.BytesIO()
         plot_timeline(recording, timeline, bundle, image)
         return page(plot=base64.b64encode(image.getvalue()).decode(), filename=recording.source,
@@ -113,32 +117,19 @@ def create_app(bundle: Bundle, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> 
         try:
             recording = _recording(bundle)
             timeline = predict_recording(bundle, recording)
-        except RequestEntityTooLarge:
-            return jsonify(error=too_large), 413
         except HarbenchError as error:
-            return jsonify(error=str(error)), 400
+            return refuse(str(error), 400)
         return jsonify(pipeline=bundle.info.pipeline, classes=bundle.info.classes, fs=bundle.info.fs,
                        window_length=bundle.info.window_length, window_step=bundle.info.window_step,
                        windows=timeline.table.to_dict(orient="records"))
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def refuse_large(error: RequestEntityTooLarge):
-        if request.path == "/predict":
-            return jsonify(error=too_large), 413
-        return page(too_large, 413)
-
-    @app.errorhandler(HTTPException)
+    @app.errorhandler(HTTPException)  # an oversized upload (413) among them, raised on reading the form
     def http_error(error: HTTPException):
-        if request.path == "/predict":
-            return jsonify(error=error.description), error.code
-        return page(error.description, error.code)
+        return refuse(too_large if isinstance(error, RequestEntityTooLarge) else error.description, error.code)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unexpected error")
-        message = "Something went wrong on the server while predicting; the error is in the server's log."
-        if request.path == "/predict":
-            return jsonify(error=message), 500
-        return page(message, 500)
+        return refuse("Something went wrong on the server while predicting; the error is in the server's log.", 500)
 
     return app
