@@ -11,24 +11,19 @@ import skops.io
 
 from harbench.cli import main
 from harbench.deploy.bundle import BundleError, load_bundle
-from harbench.deploy.fit import fit_bundle
+from harbench.deploy.evaluate import held_out_recording_scores, pooled_accuracy
 from harbench.deploy.predict import predict_recording, stream
 from harbench.deploy.recording_csv import read_recording
 from harbench.deploy.sample import sample_recording
 from harbench.errors import InputValidationError, UnknownIdError
-from harbench.runner.suite import load_suite
+from harbench.runner.execute import fit_on_split
+from harbench.runner.run import SuiteData
+from harbench.runner.store import ResultStore
 from tests.conftest import SYNTHETIC_ID
 from tests.synthetic_hapt import TEST_USERS
+from tests.tiny_bundles import fit_quietly, tiny_suite
 
-SUITE = f"""
-name = "tiny"
-datasets = ["{SYNTHETIC_ID}"]
-seeds = [0]
-
-[protocol]
-name = "official"
-val_fraction = 0.25
-
+PIPELINES = """
 [pipelines."handcrafted+logistic_regression"]
 
 [pipelines."handcrafted+svm"]
@@ -42,15 +37,12 @@ dense_units = 8
 
 @pytest.fixture
 def suite(tmp_path, synthetic_data_dir):
-    path = tmp_path / "tiny.toml"
-    path.write_text(SUITE)
-    return load_suite(str(path))
+    return tiny_suite(tmp_path, PIPELINES)
 
 
 @pytest.fixture
 def classical_bundle(tmp_path, suite):
-    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
-               log=lambda _: None)
+    fit_quietly(suite, "handcrafted+logistic_regression", tmp_path / "bundle")
     return load_bundle(tmp_path / "bundle")
 
 
@@ -63,7 +55,7 @@ def recording_csv(tmp_path, synthetic_data_dir):
 
 @pytest.mark.parametrize("pipeline", ["handcrafted+logistic_regression", "cnn"])
 def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, pipeline):
-    info = fit_bundle(suite, pipeline, tmp_path / "bundle", results_dir=tmp_path / "results", log=lambda _: None)
+    info = fit_quietly(suite, pipeline, tmp_path / "bundle")
     bundle = load_bundle(tmp_path / "bundle")
     described = json.loads((tmp_path / "bundle" / "bundle.json").read_text())
     assert described["window_length"] == 64 and described["fs"] == 50.0 and described["data_fingerprint"]
@@ -72,10 +64,6 @@ def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, 
     recording = read_recording("rec", sample_recording(SYNTHETIC_ID, TEST_USERS[0]), bundle.info.channels)
     timeline = predict_recording(bundle, recording)
     windows = np.stack([recording.signal[start:start + 64] for start in timeline.starts])
-    from harbench.runner.execute import fit_on_split
-    from harbench.runner.run import SuiteData
-    from harbench.runner.store import ResultStore
-
     data = SuiteData(suite, ResultStore(tmp_path / "results"))
     refit, _, _ = fit_on_split(pipeline, 0, suite.pipelines[pipeline], data.windows(SYNTHETIC_ID),
                                data.splits(SYNTHETIC_ID)[0])
@@ -176,7 +164,7 @@ def test_a_sample_recording_names_unknown_subjects(synthetic_data_dir):
 
 
 def test_a_model_without_class_probabilities_gives_labels_only_never_made_up_probabilities(tmp_path, suite):
-    fit_bundle(suite, "handcrafted+svm", tmp_path / "svm", results_dir=tmp_path / "results", log=lambda _: None)
+    fit_quietly(suite, "handcrafted+svm", tmp_path / "svm")
     bundle = load_bundle(tmp_path / "svm")
     table = sample_recording(SYNTHETIC_ID, TEST_USERS[0])
     timeline = predict_recording(bundle, read_recording("r", table, bundle.info.channels))
@@ -187,8 +175,6 @@ def test_a_model_without_class_probabilities_gives_labels_only_never_made_up_pro
 
 
 def test_the_held_out_recordings_are_scored_session_by_session(classical_bundle):
-    from harbench.deploy.evaluate import held_out_recording_scores, pooled_accuracy
-
     scores = held_out_recording_scores(classical_bundle)
     assert {score.subject for score in scores} == set(TEST_USERS)
     accuracy, n_windows = pooled_accuracy(scores, "segment")

@@ -6,27 +6,18 @@ import pytest
 
 from harbench.cli import main
 from harbench.deploy.bundle import Bundle, load_bundle
-from harbench.deploy.fit import fit_bundle, held_out_windows
+from harbench.deploy.fit import held_out_windows
 from harbench.deploy.onnx_export import ExportError, export_onnx
 from harbench.models.base import WindowClassifier
-from harbench.runner.suite import load_suite
-from tests.conftest import SYNTHETIC_ID
+from tests.tiny_bundles import fit_quietly, tiny_suite
 
-SUITE = f"""
-name = "tiny"
-datasets = ["{SYNTHETIC_ID}"]
-seeds = [0]
-
-[protocol]
-name = "official"
-val_fraction = 0.25
-
+PIPELINES = """
 [pipelines."handcrafted+svm"]
 [pipelines."handcrafted+logistic_regression"]
 [pipelines."handcrafted+random_forest"]
-learner = {{ n_estimators = 20 }}
+learner = { n_estimators = 20 }
 [pipelines."handcrafted+xgboost"]
-learner = {{ n_estimators = 20 }}
+learner = { n_estimators = 20 }
 [pipelines.minirocket]
 n_kernels = 500
 [pipelines.cnn]
@@ -41,8 +32,7 @@ units = 8
 
 @pytest.fixture
 def suite(tmp_path, synthetic_data_dir):
-    (tmp_path / "tiny.toml").write_text(SUITE)
-    return load_suite(str(tmp_path / "tiny.toml"))
+    return tiny_suite(tmp_path, PIPELINES)
 
 
 @pytest.mark.parametrize("pipeline, takes", [
@@ -51,7 +41,7 @@ def suite(tmp_path, synthetic_data_dir):
     ("cnn", "windows"), ("lstm", "windows"),
 ])
 def test_every_exportable_kind_agrees_with_its_bundle_on_held_out_windows(tmp_path, suite, pipeline, takes):
-    fit_bundle(suite, pipeline, tmp_path / "bundle", results_dir=tmp_path / "results", log=lambda _: None)
+    fit_quietly(suite, pipeline, tmp_path / "bundle")
     bundle = load_bundle(tmp_path / "bundle")
     check = export_onnx(bundle, held_out_windows(bundle.info), latency_calls=5)
     assert check.takes == takes and check.n_windows > 20
@@ -63,8 +53,7 @@ def test_every_exportable_kind_agrees_with_its_bundle_on_held_out_windows(tmp_pa
 
 
 def test_the_export_command_writes_the_graph_and_its_check(tmp_path, suite, capsys):
-    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
-               log=lambda _: None)
+    fit_quietly(suite, "handcrafted+logistic_regression", tmp_path / "bundle")
     assert main(["export", str(tmp_path / "bundle"), "--format", "onnx"]) == 0
     check = json.loads((tmp_path / "bundle" / "onnx-check.json").read_text())
     assert check["agreement"] == 1.0 and "agrees with the bundle on 100.00%" in capsys.readouterr().out
@@ -81,8 +70,7 @@ class PluginModel(WindowClassifier):
 
 
 def test_a_pipeline_without_an_exporter_is_refused_by_name(tmp_path, suite):
-    fit_bundle(suite, "handcrafted+logistic_regression", tmp_path / "bundle", results_dir=tmp_path / "results",
-               log=lambda _: None)
+    fit_quietly(suite, "handcrafted+logistic_regression", tmp_path / "bundle")
     bundle = load_bundle(tmp_path / "bundle")
     plugin = Bundle(info=bundle.info, model=PluginModel(), path=bundle.path)
     with pytest.raises(ExportError, match=r"\(tests.test_export.PluginModel\) has no ONNX exporter in harbench"):

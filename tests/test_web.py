@@ -9,30 +9,17 @@ import pytest
 from werkzeug.serving import make_server
 
 from harbench.deploy.bundle import load_bundle
-from harbench.deploy.fit import fit_bundle
 from harbench.deploy.sample import sample_recording
 from harbench.deploy.web import create_app
-from harbench.runner.suite import load_suite
 from tests.conftest import SYNTHETIC_ID
 from tests.synthetic_hapt import TEST_USERS
-
-SUITE = f"""
-name = "tiny"
-datasets = ["{SYNTHETIC_ID}"]
-seeds = [0]
-
-[protocol]
-name = "official"
-
-[pipelines."handcrafted+logistic_regression"]
-"""
+from tests.tiny_bundles import fit_quietly, tiny_suite
 
 
 @pytest.fixture
 def app(tmp_path, synthetic_data_dir):
-    (tmp_path / "tiny.toml").write_text(SUITE)
-    fit_bundle(load_suite(str(tmp_path / "tiny.toml")), "handcrafted+logistic_regression", tmp_path / "bundle",
-               results_dir=tmp_path / "results", log=lambda _: None)
+    fit_quietly(tiny_suite(tmp_path, '[pipelines."handcrafted+logistic_regression"]\n'),
+                "handcrafted+logistic_regression", tmp_path / "bundle")
     return create_app(load_bundle(tmp_path / "bundle"), max_upload_mb=0.5)
 
 
