@@ -7,7 +7,8 @@ tsfresh's own extractor runs on the training windows and on the test windows sep
 (each window is its own series, so nothing crosses between them); the calculators that
 `harbench.features.fast_tsfresh` re-implements (same names, values equal to rtol 1e-6)
 run vectorised instead, which makes the ``efficient`` set several times faster. Relevance selection
-(``select_features``, multiclass) and the imputation of undefined values (tsfresh's
+(tsfresh's multiclass ``select_features`` decision, computed on the whole matrix by
+`harbench.features.fresh_selection`) and the imputation of undefined values (tsfresh's
 ``impute_dataframe_range`` with the training columns' min / max / median) are fitted on the
 training windows only. Extracted matrices of at least ``CACHE_MIN_WINDOWS`` windows are
 cached on disk under a hash of the windows' bytes, the channel names, the parameter set and
@@ -17,7 +18,7 @@ Small inputs (single-window latency calls) are extracted in-process, uncached.
 
 Parallel extraction runs in a ``forkserver`` process pool: forking a process that already
 runs TensorFlow, BLAS or thread-pool threads (as a benchmark run does) can deadlock the
-child. tsfresh's relevance tests fork their own pool, so selection runs in-process.
+child.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from harbench.atomic import write_bytes_atomically
 from harbench.datasets.locate import cache_dir
 from harbench.errors import InputValidationError
 from harbench.features import fast_tsfresh
+from harbench.features.fresh_selection import relevant_features
 from harbench.parallel import worker_count
 
 NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
@@ -119,8 +121,6 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
 
     def _fit_frame(self, X: np.ndarray, y: np.ndarray) -> pd.DataFrame:
         """Fit imputation and selection; return the imputed training features."""
-        from tsfresh import select_features
-
         features, self.extraction_seconds_, self.extraction_cached_ = self._extract(X)
         finite = np.where(np.isfinite(features.to_numpy()), features.to_numpy(), np.nan)
         defined = ~np.isnan(finite).all(axis=0)
@@ -131,12 +131,11 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         self.column_median_ = np.nanmedian(finite, axis=0)
         features = self._impute(features[self.imputed_columns_])
         if self.select:
-            selected = select_features(features, pd.Series(np.asarray(y)), multiclass=True,
-                                       fdr_level=self.fdr_level, n_jobs=0)
-            if selected.shape[1] == 0:
+            relevant = relevant_features(features.to_numpy(), np.asarray(y), fdr_level=self.fdr_level)
+            if not relevant.any():
                 raise InputValidationError("tsfresh selected no relevant feature on the training windows; "
                                            "raise fdr_level or set select = false.")
-            self.feature_names_ = list(selected.columns)
+            self.feature_names_ = list(features.columns[relevant])
         else:
             self.feature_names_ = list(features.columns)
         return features
