@@ -41,13 +41,13 @@ def test_handcrafted_features_on_all_uci_har_windows(benchmark, uci_har_windows,
     perf_table.add(benchmark, "handcrafted_features", len(windows), peak_memory_mib=peak_mib)
 
 
-def test_tsfresh_change_quantiles_and_agg_linear_trend(benchmark, uci_har_windows, perf_table):
+def test_tsfresh_own_versions_of_the_fast_calculators(benchmark, uci_har_windows, perf_table):
     series = _series(uci_har_windows.X[:BASELINE_WINDOWS])
     benchmark.pedantic(_tsfresh_calculators, args=(series,), rounds=3, warmup_rounds=0)
     perf_table.add(benchmark, "tsfresh_calculators", BASELINE_WINDOWS)
 
 
-def test_fast_change_quantiles_and_agg_linear_trend(benchmark, uci_har_windows, perf_table):
+def test_fast_calculators(benchmark, uci_har_windows, perf_table):
     series = _series(uci_har_windows.X[:BASELINE_WINDOWS])
     benchmark.pedantic(fast_tsfresh.extract, args=(series, FAST_CALCULATORS), rounds=20, warmup_rounds=2)
     perf_table.add(benchmark, "fast_tsfresh_calculators", BASELINE_WINDOWS, baseline="tsfresh_calculators")

@@ -3,10 +3,12 @@
 tsfresh computes every feature one series at a time in Python; on 128-sample windows its
 ``efficient`` set spends about 47 % of its time in ``change_quantiles``, 14 % in
 ``number_peaks``, 8 % in ``agg_linear_trend`` and 8 % in the Friedrich / Langevin pair (see
-``PLATFORM.md``). These functions compute the same values for many series at once (one row
-per series) and are tested for parity with tsfresh 0.21 (Christ et al. 2018, Neurocomputing
-307:72-77) to a relative tolerance of 1e-6, including constant series and series of 1-3
-samples. Series containing NaN are refused with an error rather than guessed at.
+``PLATFORM.md``); the FFT and wavelet coefficients and the Fourier and permutation
+entropies are among the costliest of the rest. These functions compute the same values for many
+series at once (one row per series) and are tested for parity with tsfresh 0.21 (Christ et
+al. 2018, Neurocomputing 307:72-77) to a relative tolerance of 1e-6, including constant
+series and series of 1-3 samples. Series containing NaN are refused with an error rather
+than guessed at.
 """
 
 from __future__ import annotations
@@ -255,9 +257,98 @@ def number_peaks(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndar
     return results
 
 
+def fft_coefficient(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``fft_coefficient``: the ``attr`` (real, imag, abs, angle in degrees) of the
+    ``coeff``-th coefficient of the real FFT; NaN past the last coefficient."""
+    x = _check(x)
+    spectrum = np.fft.rfft(x, axis=1)
+    parts = {"real": np.real, "imag": np.imag, "abs": np.abs, "angle": lambda z: np.angle(z, deg=True)}
+    results = {}
+    for parameter in parameters:
+        coeff = parameter["coeff"]
+        values = parts[parameter["attr"]](spectrum[:, coeff]) if coeff < spectrum.shape[1] else np.full(len(x), np.nan)
+        results[feature_name("fft_coefficient", parameter)] = values.astype(np.float64)
+    return results
+
+
+def cwt_coefficients(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``cwt_coefficients``: coefficient ``coeff`` of PyWavelets' continuous wavelet
+    transform with the Mexican hat at scale ``w`` of ``widths``; NaN past the series' end."""
+    import pywt
+
+    x = _check(x)
+    transforms = {}
+    results = {}
+    for parameter in parameters:
+        widths, coeff = tuple(parameter["widths"]), parameter["coeff"]
+        if widths not in transforms:
+            transforms[widths] = pywt.cwt(x, scales=widths, wavelet="mexh", axis=1)[0]
+        values = (transforms[widths][widths.index(parameter["w"]), :, coeff] if coeff < x.shape[1]
+                  else np.full(len(x), np.nan))
+        results[feature_name("cwt_coefficients", parameter)] = values
+    return results
+
+
+def _binned_entropy(x: np.ndarray, bins: int) -> np.ndarray:
+    """tsfresh ``binned_entropy`` of each row: entropy of ``numpy.histogram(row, bins)``'s counts
+    (equal-width bins over the row's range, the last one closed); NaN for rows holding NaN."""
+    low, high = x.min(axis=1), x.max(axis=1)
+    flat = low == high  # numpy.histogram widens a zero range by 0.5 on each side
+    low, high = np.where(flat, low - 0.5, low), np.where(flat, high + 0.5, high)
+    edges = np.linspace(low, high, bins + 1, axis=1)
+    index = np.empty(x.shape, dtype=np.intp)
+    for row in range(len(x)):
+        index[row] = np.searchsorted(edges[row], x[row], side="right") - 1
+    index = np.clip(index, 0, bins - 1)
+    counts = np.bincount((np.arange(len(x))[:, None] * bins + index).ravel(), minlength=len(x) * bins)
+    probabilities = counts.reshape(len(x), bins) / x.shape[1]
+    probabilities[probabilities == 0] = 1.0
+    entropy = -np.sum(probabilities * np.log(probabilities), axis=1)
+    return np.where(np.isnan(x).any(axis=1), np.nan, entropy)
+
+
+def fourier_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``fourier_entropy``: binned entropy (``bins``) of the Welch power spectral density
+    scaled by its maximum (segments of up to 256 samples); NaN where the spectrum is all zero."""
+    from scipy.signal import welch
+
+    x = _check(x)
+    _, density = welch(x, nperseg=min(x.shape[1], 256), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = density / density.max(axis=1, keepdims=True)
+    return {feature_name("fourier_entropy", parameter): _binned_entropy(scaled, parameter["bins"])
+            for parameter in parameters}
+
+
+def permutation_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``permutation_entropy`` (Bandt & Pompe 2002, Phys. Rev. Lett. 88:174102): entropy of
+    the ordinal patterns of ``dimension`` samples, ``tau`` apart; NaN when no pattern fits."""
+    x = _check(x)
+    n, length = x.shape
+    results = {}
+    for parameter in parameters:
+        tau, dimension = parameter["tau"], parameter["dimension"]
+        starts = tau * np.arange(max((length - dimension) // tau + 1, 0))
+        if len(starts) == 0:
+            results[feature_name("permutation_entropy", parameter)] = np.full(n, np.nan)
+            continue
+        chunks = x[:, starts[:, None] + np.arange(dimension)]
+        patterns = np.argsort(np.argsort(chunks, axis=2), axis=2)
+        codes = np.sort((patterns * dimension ** np.arange(dimension - 1, -1, -1)).sum(axis=2), axis=1)
+        entropy = np.empty(n)
+        for row in range(n):
+            _, counts = np.unique(codes[row], return_counts=True)
+            probabilities = counts / len(starts)
+            entropy[row] = -np.sum(probabilities * np.log(probabilities))
+        results[feature_name("permutation_entropy", parameter)] = entropy
+    return results
+
+
 CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_linear_trend,
                "friedrich_coefficients": friedrich_coefficients, "max_langevin_fixed_point": max_langevin_fixed_point,
-               "number_peaks": number_peaks}
+               "number_peaks": number_peaks, "fft_coefficient": fft_coefficient,
+               "cwt_coefficients": cwt_coefficients, "fourier_entropy": fourier_entropy,
+               "permutation_entropy": permutation_entropy}
 
 
 def extract(x: np.ndarray, parameters: dict[str, list[dict]]) -> dict[str, np.ndarray]:
