@@ -1,4 +1,4 @@
-"""FRESH relevance selection for a class label, with the tests run on all features at once.
+"""FRESH relevance selection of features for class labels, with the tests run on all features at once.
 
 Christ, Braun, Neuffer & Kempa-Liehr (2018), Time Series FeatuRe Extraction on basis of
 Scalable Hypothesis tests (tsfresh - A Python package), Neurocomputing 307:72-77.
@@ -8,10 +8,10 @@ tests: for each class against the rest, a two-sided Mann-Whitney U test (continu
 corrected) for real-valued features and Fisher's exact test for features with two values,
 then the Benjamini-Yekutieli procedure at ``fdr_level`` (tsfresh assumes dependent features);
 a feature is kept when at least one class rejects its null hypothesis, and constant
-features never are. tsfresh calls SciPy once per feature and class (about 90 s for 7,400
-windows x 3,800 features on two cores); here the features are ranked once and every class's
-U statistic is a sum of those ranks, with SciPy's p-value formula, and the selection is
-the same (tested against tsfresh).
+features never are. tsfresh calls SciPy once per feature and class; here the features are
+ranked once and every class's U statistic is a sum of those ranks, with SciPy's p-value
+formula. The selection is the same (tested against tsfresh); on 7,415 windows x 3,816
+features it took 16 s, tsfresh's over two minutes (two busy cores).
 """
 
 from __future__ import annotations
