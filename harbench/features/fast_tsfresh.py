@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
-from harbench.features.statistics import safe_divide
+from harbench.features.statistics import entropy_of_bins, run_lengths, safe_divide
 
 _TINY = 1.0e-20  # as scipy.stats.linregress
 
@@ -299,11 +299,7 @@ def _binned_entropy(x: np.ndarray, bins: int) -> np.ndarray:
     index = np.empty(x.shape, dtype=np.intp)
     for row in range(len(x)):
         index[row] = np.searchsorted(edges[row], x[row], side="right") - 1
-    index = np.clip(index, 0, bins - 1)
-    counts = np.bincount((np.arange(len(x))[:, None] * bins + index).ravel(), minlength=len(x) * bins)
-    probabilities = counts.reshape(len(x), bins) / x.shape[1]
-    probabilities[probabilities == 0] = 1.0
-    entropy = -np.sum(probabilities * np.log(probabilities), axis=1)
+    entropy = entropy_of_bins(np.clip(index, 0, bins - 1), bins)
     return np.where(np.isnan(x).any(axis=1), np.nan, entropy)
 
 
@@ -335,11 +331,9 @@ def permutation_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, 
         chunks = x[:, starts[:, None] + np.arange(dimension)]
         patterns = np.argsort(np.argsort(chunks, axis=2), axis=2)
         codes = np.sort((patterns * dimension ** np.arange(dimension - 1, -1, -1)).sum(axis=2), axis=1)
-        entropy = np.empty(n)
-        for row in range(n):
-            _, counts = np.unique(codes[row], return_counts=True)
-            probabilities = counts / len(starts)
-            entropy[row] = -np.sum(probabilities * np.log(probabilities))
+        rows, counts = run_lengths(codes)
+        probabilities = counts / len(starts)
+        entropy = -np.bincount(rows, weights=probabilities * np.log(probabilities), minlength=n)
         results[feature_name("permutation_entropy", parameter)] = entropy
     return results
 

@@ -20,18 +20,18 @@ import numpy as np
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
+from harbench.features.statistics import run_lengths
+
 SMALL_SAMPLE = 8  # SciPy's Mann-Whitney U is exact, not asymptotic, when either side is this small
 
 
 def _tie_terms(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column of the column-sorted matrix ``ordered``: how many distinct values it holds, and
     the Mann-Whitney tie term sum(t^3 - t) over its groups of t equal values."""
-    n, d = ordered.shape
-    by_column = ordered.T.ravel()
-    starts = np.flatnonzero(np.concatenate([[True], by_column[1:] != by_column[:-1]]) | (np.arange(n * d) % n == 0))
-    lengths = np.diff(np.append(starts, n * d)).astype(np.float64)
-    columns = starts // n
-    return np.bincount(columns, minlength=d), np.bincount(columns, weights=lengths**3 - lengths, minlength=d)
+    columns, lengths = run_lengths(ordered.T)
+    lengths = lengths.astype(np.float64)
+    width = ordered.shape[1]
+    return np.bincount(columns, minlength=width), np.bincount(columns, weights=lengths**3 - lengths, minlength=width)
 
 
 def _mann_whitney_p(ranks: np.ndarray, tie_term: np.ndarray, in_class: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Vectorised statistics of many signals at once.
 
 Every function takes ``x`` of shape (m, T), one signal per row (windows x signals
-flattened), and returns one value per row, without a Python loop over rows. Statistics
+flattened), and returns one value per row (`run_lengths`: one per run of equal values),
+without a Python loop over rows. Statistics
 that are undefined for a constant row (skewness, kurtosis, correlation, entropy of a
 spectrum of zeros, AR coefficients) are 0 there, never NaN.
 """
@@ -52,17 +53,31 @@ def central_moments(x: np.ndarray) -> dict[str, np.ndarray]:
             "kurtosis": np.where(variance > EPSILON, safe_divide(fourth, variance * variance) - 3.0, 0.0)}
 
 
+def entropy_of_bins(index: np.ndarray, bins: int) -> np.ndarray:
+    """Shannon entropy (nats) of each row's distribution over ``bins`` bins, from the bin index
+    (0 .. bins - 1) of each of its values."""
+    rows = index.shape[0]
+    flat = index + (np.arange(rows) * bins)[:, None]
+    share = np.bincount(flat.ravel(), minlength=rows * bins).reshape(rows, bins) / index.shape[-1]
+    return -(share * np.log(np.where(share > 0, share, 1.0))).sum(axis=-1)
+
+
 def histogram_entropy(x: np.ndarray, bins: int = 10) -> np.ndarray:
     """Shannon entropy (nats) of each row's values in ``bins`` equal-width bins between its
     minimum and maximum; 0 for a constant row."""
     low, high = x.min(axis=-1, keepdims=True), x.max(axis=-1, keepdims=True)
     index = np.floor(safe_divide(x - low, high - low) * bins).astype(np.int64)
     np.clip(index, 0, bins - 1, out=index)
-    rows = x.shape[0]
-    index += (np.arange(rows) * bins)[:, None]
-    share = np.bincount(index.ravel(), minlength=rows * bins).reshape(rows, bins) / x.shape[-1]
-    logs = np.log(np.where(share > 0, share, 1.0))
-    return -(share * logs).sum(axis=-1)
+    return entropy_of_bins(index, bins)
+
+
+def run_lengths(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of equal values in each row of the row-sorted ``ordered`` (m, T): the row of each
+    run and its length, runs in row order."""
+    length = ordered.shape[1]
+    flat = ordered.ravel()
+    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]) | (np.arange(flat.size) % length == 0))
+    return starts // length, np.diff(np.append(starts, flat.size))
 
 
 def burg_ar(x: np.ndarray, order: int = 4) -> np.ndarray:
