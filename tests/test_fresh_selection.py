@@ -1,3 +1,5 @@
+"""FRESH selection (harbench.features.fresh_selection) against tsfresh's own select_features and SciPy."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -2,9 +2,9 @@
 
 Every function takes ``x`` of shape (m, T), one signal per row (windows x signals
 flattened), and returns one value per row (`run_lengths`: one per run of equal values),
-without a Python loop over rows. Statistics
-that are undefined for a constant row (skewness, kurtosis, correlation, entropy of a
-spectrum of zeros, AR coefficients) are 0 there, never NaN.
+without a Python loop over rows. Statistics that are undefined for a constant row
+(skewness, kurtosis, correlation, entropy of a spectrum of zeros, AR coefficients) are 0
+there, never NaN.
 """
 
 from __future__ import annotations
