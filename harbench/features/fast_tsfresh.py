@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy.signal import welch
 from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
@@ -266,8 +267,8 @@ def fft_coefficient(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.n
     results = {}
     for parameter in parameters:
         coeff = parameter["coeff"]
-        values = parts[parameter["attr"]](spectrum[:, coeff]) if coeff < spectrum.shape[1] else np.full(len(x), np.nan)
-        results[feature_name("fft_coefficient", parameter)] = values.astype(np.float64)
+        results[feature_name("fft_coefficient", parameter)] = (
+            parts[parameter["attr"]](spectrum[:, coeff]) if coeff < spectrum.shape[1] else np.full(len(x), np.nan))
     return results
 
 
@@ -306,8 +307,6 @@ def _binned_entropy(x: np.ndarray, bins: int) -> np.ndarray:
 def fourier_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``fourier_entropy``: binned entropy (``bins``) of the Welch power spectral density
     scaled by its maximum (segments of up to 256 samples); NaN where the spectrum is all zero."""
-    from scipy.signal import welch
-
     x = _check(x)
     _, density = welch(x, nperseg=min(x.shape[1], 256), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
