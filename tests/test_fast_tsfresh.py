@@ -1,6 +1,7 @@
 """Parity of the fast calculators with tsfresh's own, value for value (rtol 1e-6)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from tsfresh.feature_extraction import EfficientFCParameters, feature_calculators
 from tsfresh.utilities.string_manipulation import convert_to_output_format
@@ -23,8 +24,13 @@ def _series(length: int) -> dict[str, np.ndarray]:
     }
 
 
-def _tsfresh(calculator: str, row: np.ndarray, parameters: list[dict]) -> dict[str, float]:
+def _tsfresh(calculator: str, row: np.ndarray, parameters: list[dict] | None) -> dict[str, float]:
+    """tsfresh's own values for one series, passed as its extractor passes it."""
     function = getattr(feature_calculators, calculator)
+    if getattr(function, "input", None) == "pd.Series":
+        row = pd.Series(row)
+    if parameters is None:
+        return {calculator: function(row)}
     if getattr(function, "fctype", None) == "combiner":
         return {f"{calculator}__{key}": value for key, value in function(row, param=parameters)}
     return {f"{calculator}__{convert_to_output_format(p)}": function(row, **p) for p in parameters}
@@ -33,7 +39,9 @@ def _tsfresh(calculator: str, row: np.ndarray, parameters: list[dict]) -> dict[s
 @pytest.mark.parametrize("length", [1, 2, 3, 7, 11, 60, 128])
 @pytest.mark.parametrize("calculator", sorted(fast_tsfresh.CALCULATORS))
 def test_every_fast_calculator_matches_tsfresh(calculator, length):
-    parameters = EFFICIENT[calculator] + (EXTRA_AGG_LINEAR_TREND if calculator == "agg_linear_trend" else [])
+    parameters = EFFICIENT[calculator]
+    if calculator == "agg_linear_trend":
+        parameters = parameters + EXTRA_AGG_LINEAR_TREND
     for kind, x in _series(length).items():
         fast = fast_tsfresh.CALCULATORS[calculator](x, parameters)
         for row in range(len(x)):
@@ -52,5 +60,11 @@ def test_series_with_nan_are_refused_with_the_row():
 
 
 def test_calculators_without_a_fast_version_are_named():
-    with pytest.raises(InputValidationError, match=r"No fast version .*\['augmented_dickey_fuller'\]"):
-        fast_tsfresh.extract(np.zeros((2, 10)), {"augmented_dickey_fuller": [], "agg_linear_trend": []})
+    with pytest.raises(InputValidationError, match=r"No fast version .*\['linear_trend_timewise'\]"):
+        fast_tsfresh.extract(np.zeros((2, 10)), {"linear_trend_timewise": [], "agg_linear_trend": []})
+
+
+def test_query_similarity_count_refuses_a_real_query():
+    with pytest.raises(InputValidationError, match="only the parameters without a query"):
+        query = [{"query": [0.0, 1.0, 0.0], "threshold": 0.0}]
+        fast_tsfresh.CALCULATORS["query_similarity_count"](np.zeros((2, 10)), query)

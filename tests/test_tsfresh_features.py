@@ -24,6 +24,25 @@ def test_named_sets_and_dicts_resolve_and_unknown_ones_are_named():
         resolve_parameters({"meen": None})
 
 
+def test_time_indexed_calculators_are_left_out_of_named_sets_and_refused_in_dicts():
+    assert "linear_trend_timewise" not in resolve_parameters("comprehensive")
+    with pytest.raises(InputValidationError, match=r"\['linear_trend_timewise'\] need a datetime index"):
+        resolve_parameters({"mean": None, "linear_trend_timewise": [{"attr": "slope"}]})
+
+
+def test_the_efficient_set_runs_without_tsfresh_extractor(tmp_path, monkeypatch):
+    import tsfresh
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tsfresh's extractor was called for calculators that have fast versions")
+
+    monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tsfresh, "extract_features", refuse)
+    X, _ = _data(8)
+    features = TsfreshFeatures(CHANNELS, parameters="efficient", n_jobs=1).extract(X)
+    assert features.shape[0] == 8 and "acc_x__augmented_dickey_fuller__attr_\"teststat\"__autolag_\"AIC\"" in features
+
+
 def test_selection_is_fitted_on_training_windows_and_reused_on_test(tmp_path, monkeypatch):
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
     X, y = _data()
@@ -79,9 +98,8 @@ def test_extraction_with_the_fast_calculators_equals_tsfresh_alone(tmp_path, mon
 
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
     X, _ = _data(8)
-    parameters = {name: values for name, values in resolve_parameters("efficient").items()
-                  if name in {"change_quantiles", "number_peaks", "mean", "cwt_coefficients", "agg_linear_trend",
-                              "friedrich_coefficients", "max_langevin_fixed_point"}}
+    # the whole efficient set (fast) plus one calculator only tsfresh's extractor computes
+    parameters = {**resolve_parameters("efficient"), "sample_entropy": None}
     ours = TsfreshFeatures(CHANNELS, parameters=parameters, n_jobs=1).extract(X)
     theirs = extract_features(_long_format(X, CHANNELS), column_id="id", column_sort="time",
                               default_fc_parameters=parameters, n_jobs=0, disable_progressbar=True).sort_index()

@@ -9,6 +9,16 @@ series at once (one row per series) and are tested for parity with tsfresh 0.21 
 al. 2018, Neurocomputing 307:72-77) to a relative tolerance of 1e-6, including constant
 series and series of 1-3 samples. Series containing NaN are refused with an error rather
 than guessed at.
+
+This module holds the calculators above; `fast_tsfresh_statistics` the value-distribution ones
+(moments, quantiles, counts, duplicates, extremes' locations, binned entropy, Benford) and
+`fast_tsfresh_dynamics` the dynamic ones (changes, crossings, c3, autocorrelation, partial
+autocorrelation, AR coefficients, linear trend, energy by chunks, Welch density, FFT
+aggregates); `fast_tsfresh_stationarity` the augmented Dickey-Fuller test and
+`fast_tsfresh_patterns` the pattern ones (CWT peaks, Lempel-Ziv complexity, query similarity
+count without a query). ``CALCULATORS`` registers them all: every calculator of
+``EfficientFCParameters`` except ``linear_trend_timewise``, which needs a datetime index
+(harbench's windows are indexed by sample, so `harbench.features.tsfresh_set` leaves it out).
 """
 
 from __future__ import annotations
@@ -19,31 +29,16 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from scipy.signal import welch
-from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
-from harbench.features.statistics import entropy_of_bins, run_lengths, safe_divide
-
-_TINY = 1.0e-20  # as scipy.stats.linregress
-
-
-def feature_name(calculator: str, parameters: dict) -> str:
-    """tsfresh's column suffix: ``<calculator>__<key>_<value>__...`` with sorted keys, strings quoted."""
-    def text(value: object) -> str:
-        return f'"{value}"' if isinstance(value, str) else str(value)
-
-    return "__".join([calculator, *(f"{key}_{text(parameters[key])}" for key in sorted(parameters))])
-
-
-def _check(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] < 1:
-        raise InputValidationError(f"Fast tsfresh calculators take (n_series, length >= 1) arrays; got {x.shape}.")
-    if not np.isfinite(x).all():
-        row = int(np.argwhere(~np.isfinite(x))[0, 0])
-        raise InputValidationError(f"Series {row} contains NaN or infinity; the fast tsfresh calculators do not "
-                                   "impute. Drop or fill it first, or use tsfresh's own extractor.")
-    return x
+from harbench.features import (
+    fast_tsfresh_dynamics,
+    fast_tsfresh_patterns,
+    fast_tsfresh_stationarity,
+    fast_tsfresh_statistics,
+)
+from harbench.features.fast_tsfresh_base import binned_entropy, check_series, feature_name, linregress_on_index
+from harbench.features.statistics import run_lengths, safe_divide
 
 
 def _row_quantiles(x: np.ndarray, quantiles) -> np.ndarray:
@@ -58,7 +53,7 @@ def change_quantiles(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
     ``isabs``) consecutive changes whose both ends lie in the corridor between the ``ql`` and
     ``qh`` quantiles of the series (both bounds included, as ``pandas.qcut`` with
     ``include_lowest``); 0 where ``ql >= qh`` or no change lies inside."""
-    x = _check(x)
+    x = check_series(x)
     differences = np.diff(x, axis=1)
     absolute = np.abs(differences)
     corridors: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
@@ -98,37 +93,12 @@ def _chunk_aggregates(x: np.ndarray, f_agg: str, chunk_len: int) -> np.ndarray:
     return np.hstack(parts)
 
 
-def _linregress_on_index(y: np.ndarray) -> dict[str, np.ndarray]:
-    """scipy.stats.linregress(range(m), y) for every row of ``y`` (m >= 2)."""
-    m = y.shape[1]
-    index = np.arange(m, dtype=np.float64)
-    index_mean = index.mean()
-    y_mean = y.mean(axis=1)
-    ssxm = ((index - index_mean) ** 2).mean()
-    ssxym = ((y - y_mean[:, None]) * (index - index_mean)).mean(axis=1)
-    ssym = ((y - y_mean[:, None]) ** 2).mean(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(ssym == 0.0, np.where(ssxym == 0, np.nan, 0.0), ssxym / np.sqrt(ssxm * ssym))
-        r = np.clip(r, -1.0, 1.0)
-        slope = ssxym / ssxm
-        intercept = y_mean - slope * index_mean
-        if m == 2:
-            pvalue = np.where(y[:, 0] == y[:, 1], 1.0, 0.0)
-            stderr = np.zeros(len(y))
-        else:
-            df = m - 2
-            t = r * np.sqrt(df / ((1.0 - r + _TINY) * (1.0 + r + _TINY)))
-            pvalue = 2 * stdtr(df, -np.abs(t))
-            stderr = np.sqrt((1 - r**2) * ssym / ssxm / df)
-    return {"rvalue": r, "slope": slope, "intercept": intercept, "pvalue": pvalue, "stderr": stderr}
-
-
 def agg_linear_trend(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``agg_linear_trend``: a linear least-squares regression (``attr``: rvalue,
     intercept, slope, stderr or pvalue) of the ``f_agg`` aggregates (max, min, mean, var) of
     chunks of ``chunk_len`` samples against their index; NaN where ``chunk_len`` is not
     shorter than the series, as in tsfresh."""
-    x = _check(x)
+    x = check_series(x)
     regressions: dict[tuple[str, int], dict[str, np.ndarray]] = {}
     results = {}
     for parameter in parameters:
@@ -138,7 +108,7 @@ def agg_linear_trend(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
             results[name] = np.full(len(x), np.nan)
             continue
         if (f_agg, chunk_len) not in regressions:
-            regressions[(f_agg, chunk_len)] = _linregress_on_index(_chunk_aggregates(x, f_agg, chunk_len))
+            regressions[(f_agg, chunk_len)] = linregress_on_index(_chunk_aggregates(x, f_agg, chunk_len))
         results[name] = regressions[(f_agg, chunk_len)][attr]
     return results
 
@@ -194,7 +164,7 @@ def _friedrich(x: np.ndarray, m: int, r: int) -> np.ndarray:
 def friedrich_coefficients(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``friedrich_coefficients``: coefficient ``coeff`` of the polynomial fitted by
     `_friedrich` with order ``m`` and ``r`` quantile bins."""
-    x = _check(x)
+    x = check_series(x)
     fitted: dict[tuple[int, int], np.ndarray] = {}
     results = {}
     for parameter in parameters:
@@ -231,7 +201,7 @@ def _max_real_root(coefficients: np.ndarray) -> np.ndarray:
 def max_langevin_fixed_point(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``max_langevin_fixed_point``: the largest real part of the roots of the
     `_friedrich` polynomial (the largest fixed point of the fitted Langevin dynamics)."""
-    x = _check(x)
+    x = check_series(x)
     results = {}
     for parameter in parameters:
         coefficients = _friedrich(x, parameter["m"], parameter["r"])
@@ -242,7 +212,7 @@ def max_langevin_fixed_point(x: np.ndarray, parameters: Iterable[dict]) -> dict[
 def number_peaks(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``number_peaks``: how many samples exceed all ``n`` neighbours on each side
     (samples closer than ``n`` to either end are never peaks)."""
-    x = _check(x)
+    x = check_series(x)
     length = x.shape[1]
     results = {}
     for parameter in parameters:
@@ -261,7 +231,7 @@ def number_peaks(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndar
 def fft_coefficient(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``fft_coefficient``: the ``attr`` (real, imag, abs, angle in degrees) of the
     ``coeff``-th coefficient of the real FFT; NaN past the last coefficient."""
-    x = _check(x)
+    x = check_series(x)
     spectrum = np.fft.rfft(x, axis=1)
     parts = {"real": np.real, "imag": np.imag, "abs": np.abs, "angle": lambda z: np.angle(z, deg=True)}
     results = {}
@@ -277,7 +247,7 @@ def cwt_coefficients(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
     transform with the Mexican hat at scale ``w`` of ``widths``; NaN past the series' end."""
     import pywt
 
-    x = _check(x)
+    x = check_series(x)
     transforms = {}
     results = {}
     for parameter in parameters:
@@ -290,35 +260,21 @@ def cwt_coefficients(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.
     return results
 
 
-def _binned_entropy(x: np.ndarray, bins: int) -> np.ndarray:
-    """tsfresh ``binned_entropy`` of each row: entropy of ``numpy.histogram(row, bins)``'s counts
-    (equal-width bins over the row's range, the last one closed); NaN for rows holding NaN."""
-    low, high = x.min(axis=1), x.max(axis=1)
-    flat = low == high  # numpy.histogram widens a zero range by 0.5 on each side
-    low, high = np.where(flat, low - 0.5, low), np.where(flat, high + 0.5, high)
-    edges = np.linspace(low, high, bins + 1, axis=1)
-    index = np.empty(x.shape, dtype=np.intp)
-    for row in range(len(x)):
-        index[row] = np.searchsorted(edges[row], x[row], side="right") - 1
-    entropy = entropy_of_bins(np.clip(index, 0, bins - 1), bins)
-    return np.where(np.isnan(x).any(axis=1), np.nan, entropy)
-
-
 def fourier_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``fourier_entropy``: binned entropy (``bins``) of the Welch power spectral density
     scaled by its maximum (segments of up to 256 samples); NaN where the spectrum is all zero."""
-    x = _check(x)
+    x = check_series(x)
     _, density = welch(x, nperseg=min(x.shape[1], 256), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = density / density.max(axis=1, keepdims=True)
-    return {feature_name("fourier_entropy", parameter): _binned_entropy(scaled, parameter["bins"])
+    return {feature_name("fourier_entropy", parameter): binned_entropy(scaled, parameter["bins"])
             for parameter in parameters}
 
 
 def permutation_entropy(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``permutation_entropy`` (Bandt & Pompe 2002, Phys. Rev. Lett. 88:174102): entropy of
     the ordinal patterns of ``dimension`` samples, ``tau`` apart; NaN when no pattern fits."""
-    x = _check(x)
+    x = check_series(x)
     n, length = x.shape
     results = {}
     for parameter in parameters:
@@ -341,7 +297,9 @@ CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_lin
                "friedrich_coefficients": friedrich_coefficients, "max_langevin_fixed_point": max_langevin_fixed_point,
                "number_peaks": number_peaks, "fft_coefficient": fft_coefficient,
                "cwt_coefficients": cwt_coefficients, "fourier_entropy": fourier_entropy,
-               "permutation_entropy": permutation_entropy}
+               "permutation_entropy": permutation_entropy,
+               **fast_tsfresh_statistics.CALCULATORS, **fast_tsfresh_dynamics.CALCULATORS,
+               **fast_tsfresh_stationarity.CALCULATORS, **fast_tsfresh_patterns.CALCULATORS}
 
 
 def extract(x: np.ndarray, parameters: dict[str, list[dict]]) -> dict[str, np.ndarray]:

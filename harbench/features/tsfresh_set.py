@@ -3,10 +3,12 @@
 Christ, Braun, Neuffer & Kempa-Liehr (2018), Time Series FeatuRe Extraction on basis of
 Scalable Hypothesis tests (tsfresh - A Python package), Neurocomputing 307:72-77.
 
-tsfresh's own extractor runs on the training windows and on the test windows separately
-(each window is its own series, so nothing crosses between them); the calculators that
-`harbench.features.fast_tsfresh` re-implements (same names, values equal to rtol 1e-6)
-run vectorised instead, which makes the ``efficient`` set several times faster. Relevance selection
+Features are extracted from the training windows and from the test windows separately (each
+window is its own series, so nothing crosses between them). The calculators that
+`harbench.features.fast_tsfresh` re-implements (same names, values equal to tsfresh's to rtol
+1e-6), which are all of the ``minimal`` and ``efficient`` sets, run vectorised over all windows;
+tsfresh's own extractor runs only the others (the ``comprehensive`` set's costliest
+calculators, such as sample entropy or the matrix profile). Relevance selection
 (tsfresh's multiclass ``select_features`` decision, computed on the whole matrix by
 `harbench.features.fresh_selection`) and the imputation of undefined values (tsfresh's
 ``impute_dataframe_range`` with the training columns' min / max / median) are fitted on the
@@ -48,7 +50,11 @@ PARALLEL_MIN_WINDOWS = 50  # below this, starting worker processes costs more th
 
 
 def resolve_parameters(parameters: str | dict) -> dict:
-    """A tsfresh ``default_fc_parameters`` dict from a set name or a dict of calculators."""
+    """A tsfresh ``default_fc_parameters`` dict from a set name or a dict of calculators.
+
+    Windows are indexed by sample number, so calculators that need a datetime index
+    (``linear_trend_timewise``) are left out of a named set, as tsfresh itself skips them on
+    such an index, and refused when a dict names them."""
     from tsfresh.feature_extraction import (
         ComprehensiveFCParameters,
         EfficientFCParameters,
@@ -62,13 +68,23 @@ def resolve_parameters(parameters: str | dict) -> dict:
         if parameters not in named:
             raise InputValidationError(f"Unknown tsfresh parameter set {parameters!r}; use one of "
                                        f"{', '.join(NAMED_PARAMETER_SETS)} or a dict of calculators.")
-        return dict(named[parameters]())
+        return {name: values for name, values in named[parameters]().items() if not _needs_time_index(name)}
     if not isinstance(parameters, dict) or not parameters:
         raise InputValidationError(f"tsfresh parameters must be a set name or a non-empty dict, got {parameters!r}.")
     unknown = sorted(name for name in parameters if not hasattr(feature_calculators, name))
     if unknown:
         raise InputValidationError(f"tsfresh has no feature calculator(s) {unknown}.")
+    time_indexed = sorted(name for name in parameters if _needs_time_index(name))
+    if time_indexed:
+        raise InputValidationError(f"tsfresh calculator(s) {time_indexed} need a datetime index; harbench windows "
+                                   "are indexed by sample number. Remove them from the parameters.")
     return dict(parameters)
+
+
+def _needs_time_index(calculator: str) -> bool:
+    from tsfresh.feature_extraction import feature_calculators
+
+    return getattr(getattr(feature_calculators, calculator), "index_type", None) is not None
 
 
 def _distributor(n_workers: int):
