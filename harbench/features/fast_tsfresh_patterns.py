@@ -186,13 +186,15 @@ def lempel_ziv_complexity(x: np.ndarray, parameters: Iterable[dict]) -> dict[str
     (`_lz78_phrases`) of the series binned into ``bins`` equal-width bins between its minimum
     and maximum (``numpy.searchsorted`` on the upper edges, left side), over its length."""
     x = check_series(x)
-    rows, length = x.shape
+    length = x.shape[1]
     low, high = x.min(axis=1), x.max(axis=1)
     results = {}
     for parameter in parameters:
         bins = parameter["bins"]
-        edges = np.linspace(low, high, bins + 1, axis=1)[:, 1:]
-        symbols = np.stack([np.searchsorted(edges[row], x[row], side="left") for row in range(rows)])
+        # numpy.searchsorted(edges, value, side="left") is the number of edges below the value
+        symbols = np.zeros(x.shape, dtype=np.intp)
+        for edge in np.linspace(low, high, bins + 1, axis=1)[:, 1:].T:
+            symbols += x > edge[:, None]
         results[feature_name("lempel_ziv_complexity", parameter)] = _lz78_phrases(symbols, bins + 1) / length
     return results
 
