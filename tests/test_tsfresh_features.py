@@ -89,6 +89,8 @@ def test_windows_of_the_wrong_layout_are_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
     with pytest.raises(InputValidationError, match=r"expects windows \(n, T, 2\)"):
         TsfreshFeatures(CHANNELS, parameters="minimal").extract(np.zeros((3, 10, 3)))
+    with pytest.raises(InputValidationError, match=r"expects windows \(n, T, 2\); got \(0, 10, 2\)"):
+        TsfreshFeatures(CHANNELS, parameters="minimal").extract(np.zeros((0, 10, 2)))
 
 
 def test_extraction_with_the_fast_calculators_equals_tsfresh_alone(tmp_path, monkeypatch):
