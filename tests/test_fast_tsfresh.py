@@ -65,6 +65,6 @@ def test_calculators_without_a_fast_version_are_named():
 
 
 def test_query_similarity_count_refuses_a_real_query():
+    query = [{"query": [0.0, 1.0, 0.0], "threshold": 0.0}]
     with pytest.raises(InputValidationError, match="only the parameters without a query"):
-        query = [{"query": [0.0, 1.0, 0.0], "threshold": 0.0}]
         fast_tsfresh.CALCULATORS["query_similarity_count"](np.zeros((2, 10)), query)
