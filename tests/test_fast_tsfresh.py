@@ -68,3 +68,11 @@ def test_query_similarity_count_refuses_a_real_query():
     query = [{"query": [0.0, 1.0, 0.0], "threshold": 0.0}]
     with pytest.raises(InputValidationError, match="only the parameters without a query"):
         fast_tsfresh.CALCULATORS["query_similarity_count"](np.zeros((2, 10)), query)
+
+
+def test_parameter_sets_without_a_fast_version_are_recognised():
+    assert fast_tsfresh.has_fast_version("augmented_dickey_fuller", EFFICIENT["augmented_dickey_fuller"])
+    assert not fast_tsfresh.has_fast_version("augmented_dickey_fuller", [{"attr": "teststat", "autolag": "t-stat"}])
+    assert fast_tsfresh.has_fast_version("query_similarity_count", EFFICIENT["query_similarity_count"])
+    assert not fast_tsfresh.has_fast_version("query_similarity_count", [{"query": [0.0, 1.0, 0.0], "threshold": 0}])
+    assert fast_tsfresh.has_fast_version("mean", None) and not fast_tsfresh.has_fast_version("sample_entropy", None)

@@ -100,8 +100,9 @@ def test_extraction_with_the_fast_calculators_equals_tsfresh_alone(tmp_path, mon
 
     monkeypatch.setenv("HARBENCH_CACHE_DIR", str(tmp_path))
     X, _ = _data(8)
-    # the whole efficient set (fast) plus one calculator only tsfresh's extractor computes
-    parameters = {**resolve_parameters("efficient"), "sample_entropy": None}
+    # the whole efficient set (fast), plus a calculator and a parameter set only tsfresh's extractor computes
+    parameters = {**resolve_parameters("efficient"), "sample_entropy": None,
+                  "augmented_dickey_fuller": [{"attr": "teststat", "autolag": "t-stat"}]}
     ours = TsfreshFeatures(CHANNELS, parameters=parameters, n_jobs=1).extract(X)
     theirs = extract_features(_long_format(X, CHANNELS), column_id="id", column_sort="time",
                               default_fc_parameters=parameters, n_jobs=0, disable_progressbar=True).sort_index()

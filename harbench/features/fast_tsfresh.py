@@ -302,6 +302,17 @@ CALCULATORS = {"change_quantiles": change_quantiles, "agg_linear_trend": agg_lin
                **fast_tsfresh_stationarity.CALCULATORS, **fast_tsfresh_patterns.CALCULATORS}
 
 
+# calculators whose fast version computes only some of tsfresh's parameter sets, with the test of one
+PARTIAL_COVERAGE = {"augmented_dickey_fuller": fast_tsfresh_stationarity.covers,
+                    "query_similarity_count": fast_tsfresh_patterns.covers_query}
+
+
+def has_fast_version(calculator: str, parameters: Iterable[dict] | None) -> bool:
+    """Whether ``CALCULATORS`` computes ``calculator`` for every one of ``parameters``."""
+    covers = PARTIAL_COVERAGE.get(calculator)
+    return calculator in CALCULATORS and (covers is None or all(covers(parameter) for parameter in parameters or []))
+
+
 def extract(x: np.ndarray, parameters: dict[str, list[dict]]) -> dict[str, np.ndarray]:
     """Every feature of ``parameters`` (tsfresh's calculator -> parameter list format) for the
     series in the rows of ``x``; calculators without a fast version are named in the error."""

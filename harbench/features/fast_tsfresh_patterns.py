@@ -199,6 +199,11 @@ def lempel_ziv_complexity(x: np.ndarray, parameters: Iterable[dict]) -> dict[str
     return results
 
 
+def covers_query(parameter: dict) -> bool:
+    """Whether `query_similarity_count` computes this parameter set: no query (fewer than three values)."""
+    return np.asarray(parameter.get("query")).astype(float).size < 3
+
+
 def query_similarity_count(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
     """tsfresh ``query_similarity_count`` without a query: NaN, as tsfresh returns for a query of
     fewer than three values (``None`` in its parameter sets). Counting the matches of a real
@@ -206,7 +211,7 @@ def query_similarity_count(x: np.ndarray, parameters: Iterable[dict]) -> dict[st
     x = check_series(x)
     results = {}
     for parameter in parameters:
-        if np.asarray(parameter.get("query", None)).astype(float).size >= 3:
+        if not covers_query(parameter):
             raise InputValidationError("query_similarity_count: only the parameters without a query (query None) "
                                        "have a fast version; use tsfresh's own extractor for a real query.")
         results[feature_name("query_similarity_count", parameter)] = np.full(len(x), np.nan)

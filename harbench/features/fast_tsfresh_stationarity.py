@@ -141,15 +141,21 @@ def _adf_statsmodels(row: np.ndarray, autolag: str | None) -> tuple[float, float
     return float(result[0]), float(result[1]), float(result[2])
 
 
+def covers(parameter: dict) -> bool:
+    """Whether `augmented_dickey_fuller` computes this parameter set: lag selection by AIC, BIC or none."""
+    autolag = parameter.get("autolag", "AIC")
+    return autolag is None or (isinstance(autolag, str) and autolag.lower() in ("aic", "bic"))
+
+
 def adf_test(x: np.ndarray, autolag: str | None = "AIC") -> dict[str, np.ndarray]:
     """statsmodels ``adfuller(row, autolag=autolag)`` (regression on a constant, default maximum
     lag) for every row: ``teststat``, ``pvalue`` and ``usedlag``; NaN where statsmodels raises
     (a constant series, or fewer than four samples), as tsfresh catches it."""
     x = check_series(x)
-    method = autolag.lower() if isinstance(autolag, str) else autolag
-    if method not in ("aic", "bic", None):
+    if not covers({"autolag": autolag}):
         raise InputValidationError(f"augmented_dickey_fuller: autolag {autolag!r} has no fast version "
                                    "(AIC, BIC, None).")
+    method = autolag.lower() if isinstance(autolag, str) else autolag
     rows, length = x.shape
     teststat, usedlag = np.full(rows, np.nan), np.full(rows, np.nan)
     maxlag = _maxlag(length)

@@ -200,7 +200,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         """Every feature of the parameter set, one row per window, columns sorted by name: the
         calculators `fast_tsfresh` re-implements run vectorised, tsfresh extracts the others."""
         parameters = resolve_parameters(self.parameters)
-        fast = {name: values for name, values in parameters.items() if name in fast_tsfresh.CALCULATORS}
+        fast = {name: values for name, values in parameters.items() if fast_tsfresh.has_fast_version(name, values)}
         rest = {name: values for name, values in parameters.items() if name not in fast}
         frames = [self._fast_features(X, fast)]
         if rest:
