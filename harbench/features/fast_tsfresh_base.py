@@ -88,15 +88,21 @@ def parameterless(statistic: Callable[[np.ndarray], np.ndarray]) -> Calculator:
     return calculator
 
 
-def per_parameter(statistic: Callable[..., np.ndarray]) -> Calculator:
+def per_parameter(statistic: Callable[..., np.ndarray] | None = None, *,
+                  summary: Callable[[np.ndarray], tuple] | None = None) -> Calculator | Callable[..., Calculator]:
     """The calculator of tsfresh's feature named like ``statistic``, computed as
-    ``statistic(series, **parameter)`` for each parameter set."""
-    @functools.wraps(statistic)
-    def calculator(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
-        x = check_series(x)
-        return {feature_name(statistic.__name__, parameter): _per_row(statistic(x, **parameter), len(x))
-                for parameter in parameters}
-    return calculator
+    ``statistic(series, **parameter)`` for each parameter set; with ``summary``, as
+    ``statistic(*summary(series), **parameter)``, the parameter-free ``summary`` computed once
+    for all parameter sets."""
+    def decorate(statistic: Callable[..., np.ndarray]) -> Calculator:
+        @functools.wraps(statistic)
+        def calculator(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+            x = check_series(x)
+            arguments = summary(x) if summary is not None else (x,)
+            return {feature_name(statistic.__name__, parameter): _per_row(statistic(*arguments, **parameter), len(x))
+                    for parameter in parameters}
+        return calculator
+    return decorate(statistic) if statistic is not None else decorate
 
 
 def _per_row(values: np.ndarray | float, rows: int) -> np.ndarray:

@@ -264,24 +264,35 @@ def benford_correlation(x: np.ndarray) -> np.ndarray:
     return np.clip(correlation, -1, 1)
 
 
-@per_parameter
-def ratio_beyond_r_sigma(x: np.ndarray, r: float) -> np.ndarray:
+def _deviation_and_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's absolute deviation from its series' mean, and each series' standard deviation."""
+    return np.abs(x - np.mean(x, axis=1, keepdims=True)), np.std(x, axis=1, keepdims=True)
+
+
+def _std_and_range(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.std(x, axis=1), np.max(x, axis=1) - np.min(x, axis=1)
+
+
+def _mean_median_gap_and_range(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.abs(np.mean(x, axis=1) - np.median(x, axis=1)), np.max(x, axis=1) - np.min(x, axis=1)
+
+
+@per_parameter(summary=_deviation_and_std)
+def ratio_beyond_r_sigma(distance: np.ndarray, spread: np.ndarray, r: float) -> np.ndarray:
     """tsfresh ``ratio_beyond_r_sigma``: the share of samples more than ``r`` standard deviations from the mean."""
-    distance = np.abs(x - np.mean(x, axis=1, keepdims=True))
-    return (distance > r * np.std(x, axis=1, keepdims=True)).sum(axis=1) / x.shape[1]
+    return (distance > r * spread).sum(axis=1) / distance.shape[1]
 
 
-@per_parameter
-def large_standard_deviation(x: np.ndarray, r: float) -> np.ndarray:
+@per_parameter(summary=_std_and_range)
+def large_standard_deviation(spread: np.ndarray, extent: np.ndarray, r: float) -> np.ndarray:
     """tsfresh ``large_standard_deviation``: whether the standard deviation exceeds ``r`` times the range."""
-    return np.std(x, axis=1) > r * (np.max(x, axis=1) - np.min(x, axis=1))
+    return spread > r * extent
 
 
-@per_parameter
-def symmetry_looking(x: np.ndarray, r: float) -> np.ndarray:
+@per_parameter(summary=_mean_median_gap_and_range)
+def symmetry_looking(skew: np.ndarray, extent: np.ndarray, r: float) -> np.ndarray:
     """tsfresh ``symmetry_looking``: whether |mean - median| is below ``r`` times the range."""
-    skew = np.abs(np.mean(x, axis=1) - np.median(x, axis=1))
-    return skew < r * (np.max(x, axis=1) - np.min(x, axis=1))
+    return skew < r * extent
 
 
 @per_parameter
