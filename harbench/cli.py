@@ -1,4 +1,4 @@
-"""The ``harbench`` command: ``list``, ``fetch``, ``run`` and ``report``, and the deployment
+"""The ``harbench`` command: ``list``, ``fetch``, ``run``, ``verify`` and ``report``, and the deployment
 commands of `harbench.deploy.commands` (``fit``, ``predict``, ``sample-recording``, ...)."""
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import harbench
 from harbench.deploy.commands import add_commands
 from harbench.errors import HarbenchError
+
+SHIPPED_SUITES = Path(harbench.__file__).resolve().parent / "suites"  # `harbench.runner.suite.SUITES_DIR`
 
 
 def _list(args: argparse.Namespace) -> None:
@@ -45,7 +48,22 @@ def _run(args: argparse.Namespace) -> None:
     suite = load_suite(args.suite, Path(args.suites_dir))
     executor = make_executor(args.jobs, args.dask, args.dask_scheduler)
     run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
-              dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor)
+              dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor,
+              allow_dirty=args.allow_dirty)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from harbench.runner.store import ResultStore
+    from harbench.runner.suite import load_suite
+    from harbench.runner.verify import verify_suite
+
+    suite = load_suite(args.suite, Path(args.suites_dir))
+    verdicts = verify_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
+                            sample=args.sample, log=functools.partial(print, flush=True))
+    failed = [verdict for verdict in verdicts if not verdict.ok]
+    print(f"{suite.name}: {len(verdicts) - len(failed)} of {len(verdicts)} cells identical"
+          + (f", {len(failed)} not reproduced." if failed else "."))
+    return 1 if failed else 0
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -63,9 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harbench", description="Reproducible human activity recognition "
                                      "benchmarks: classical feature pipelines, MiniRocket and deep learners.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--suites-dir", default="benchmarks/suites", help="folder of suite files "
-                        "(default: benchmarks/suites)")
-    common.add_argument("--results-dir", default="results", help="results store (default: results)")
+    common.add_argument("--suites-dir", default=str(SHIPPED_SUITES), help="folder of suite files (default: the "
+                        "standard suites installed with harbench, harbench/suites)")
+    common.add_argument("--results-dir", default="results", help="results store (default: results, in the "
+                        "current folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", parents=[common], help="list datasets, models (pipeline ids) or suites")
@@ -79,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(handler=_fetch)
 
     run = commands.add_parser("run", parents=[common], help="compute every missing cell of a suite")
-    run.add_argument("suite", help="suite name (benchmarks/suites/<name>.toml) or path to a .toml file")
+    run.add_argument("suite", help="suite name (a file <name>.toml in --suites-dir) or path to a .toml file")
     run.add_argument("--pipelines", nargs="+", metavar="ID", help="only these pipelines of the suite")
     run.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="only these seeds of the suite")
     run.add_argument("--dry-run", action="store_true", help="show what would be computed, compute nothing")
@@ -90,7 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "(one single-threaded worker per CPU)")
     where.add_argument("--dask-scheduler", metavar="ADDRESS", help="run cells on the existing Dask cluster whose "
                        "scheduler is at ADDRESS, e.g. tcp://host:8786")
+    run.add_argument("--allow-dirty", action="store_true", help="compute even though the harbench checkout has "
+                     "uncommitted changes (results are then marked as computed on a dirty tree)")
     run.set_defaults(handler=_run)
+
+    verify = commands.add_parser("verify", parents=[common], help="recompute stored cells of a suite with the "
+                                 "current code; exit 1 unless every one reproduces exactly")
+    verify.add_argument("suite", help="suite name or path to a .toml file")
+    verify.add_argument("--pipelines", nargs="+", metavar="ID", help="only these pipelines of the suite")
+    verify.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="only these seeds of the suite")
+    verify.add_argument("--sample", type=int, metavar="N", help="only N of the selected cells, drawn with a fixed "
+                        "seed")
+    verify.set_defaults(handler=_verify)
 
     report = commands.add_parser("report", parents=[common],
                                  help="write reports/<suite>.md, .csv, .runs.csv, .tex, figures and the "
@@ -110,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # finish like Ctrl-C: finished cells stay, no partial file
     try:
-        args.handler(args)
+        status = args.handler(args)
     except HarbenchError as error:
         print(f"harbench: error: {error}", file=sys.stderr)
         return 2
@@ -120,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harbench: interrupted; finished cells are stored, rerun to resume.", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

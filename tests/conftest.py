@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harbench.datasets import catalog
+from harbench.runner.environment import GitState
 from tests.synthetic_hapt import hapt_files, synthetic_spec, write_zip
 
 SYNTHETIC_ID = "synthetic_har"
@@ -21,6 +22,16 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("KERAS_HOME", str(home / "keras"))
     monkeypatch.setenv("MPLCONFIGDIR", str(home / "matplotlib"))
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(home / "numba"))
+
+
+@pytest.fixture(autouse=True)
+def _committed_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs in tests compute as from a clean commit, whatever state the developer's checkout is
+    in (CI's always is clean); the refusal of a dirty tree has its own test."""
+    from harbench.runner import environment, run
+
+    for module in (environment, run):
+        monkeypatch.setattr(module, "git_state", lambda: GitState("0" * 40, True))
 
 
 @pytest.fixture(scope="session")

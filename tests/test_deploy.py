@@ -16,8 +16,8 @@ from harbench.deploy.predict import predict_recording, stream
 from harbench.deploy.recording_csv import read_recording
 from harbench.deploy.sample import sample_recording
 from harbench.errors import InputValidationError, UnknownIdError
+from harbench.experiment import SuiteData
 from harbench.runner.execute import fit_on_split
-from harbench.runner.run import SuiteData
 from harbench.runner.store import ResultStore
 from tests.conftest import SYNTHETIC_ID
 from tests.synthetic_hapt import TEST_USERS
@@ -53,6 +53,7 @@ def recording_csv(tmp_path, synthetic_data_dir):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipeline", ["handcrafted+logistic_regression", "cnn"])
 def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, pipeline):
     info = fit_quietly(suite, pipeline, tmp_path / "bundle")

@@ -13,6 +13,8 @@ from harbench.models import PipelineContext, make_pipeline
 
 OFFICIAL_TEST_SUBJECTS = {2, 4, 9, 10, 12, 13, 18, 20, 24}
 
+pytestmark = pytest.mark.slow  # every test here reads a real dataset
+
 
 @pytest.fixture(scope="module")
 def uci_har(real_data_dir):

@@ -68,6 +68,7 @@ def test_unknown_suite_name_lists_the_known_suites(tmp_path, suite_file):
         load_suite("tinny", suite_file.parent)
 
 
+@pytest.mark.slow
 def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
     suite = load_suite(str(suite_file))
     store = ResultStore(tmp_path / "results")
@@ -110,6 +111,7 @@ def test_runs_stores_reuses_and_reports(tmp_path, suite_file):
     assert "[tiny](tiny.md)" in index and "Synthetic suite for tests." not in index  # a reported suite shows its row
 
 
+@pytest.mark.slow
 def test_leave_one_subject_out_reports_folds_and_paired_tests(tmp_path, suite_file):
     text = SUITE.replace('name = "official"\nval_fraction = 0.25', 'name = "loso"\nval_fraction = 0.25')
     text = text.replace("seeds = [0, 1]", "seeds = [0]").replace('name = "tiny"', 'name = "tiny_loso"')
@@ -131,6 +133,7 @@ def test_leave_one_subject_out_reports_folds_and_paired_tests(tmp_path, suite_fi
     assert "[tiny_loso](tiny_loso.md)" in index and "`tiny`: Synthetic suite for tests. (no report yet" in index
 
 
+@pytest.mark.slow
 def test_a_changed_pipeline_config_recomputes_only_its_cells(tmp_path, suite_file):
     store = ResultStore(tmp_path / "results")
     run_suite(load_suite(str(suite_file)), store, log=lambda line: None)
@@ -139,6 +142,7 @@ def test_a_changed_pipeline_config_recomputes_only_its_cells(tmp_path, suite_fil
     assert (summary.reused, summary.computed) == (2, 2)
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_file, monkeypatch):
     suite = load_suite(str(suite_file))
     store = ResultStore(tmp_path / "results")
@@ -155,8 +159,9 @@ def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_fil
         run_suite(suite, store, log=lambda line: None)
     monkeypatch.setattr("harbench.runner.executors.run_cell", real_run_cell)
 
-    cell_files = list((tmp_path / "results" / "cells").iterdir())
-    assert len(cell_files) == 2 and all(json.loads(path.read_text())["accuracy"] >= 0 for path in cell_files)
+    records = list((tmp_path / "results" / "cells").glob("*.json"))
+    assert len(records) == 2 and all(json.loads(path.read_text())["accuracy"] >= 0 for path in records)
+    assert {path.stem for path in (tmp_path / "results" / "cells").glob("*.npz")} == {path.stem for path in records}
     assert not list((tmp_path / "results").rglob("*.tmp"))
     resumed = run_suite(suite, store, log=lambda line: None)
     assert (resumed.reused, resumed.computed) == (2, 2)
@@ -173,12 +178,13 @@ def test_a_report_is_never_partial(tmp_path, suite_file):
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.slow
 def test_same_seed_reproduces_a_cell_exactly(tmp_path, suite_file):
     suite = load_suite(str(suite_file))
     first, second = ResultStore(tmp_path / "a"), ResultStore(tmp_path / "b")
     run_suite(suite, first, pipelines=["cnn"], seeds=[0], log=lambda line: None)
     run_suite(suite, second, pipelines=["cnn"], seeds=[0], log=lambda line: None)
-    (key,) = [path.stem for path in (tmp_path / "a" / "cells").iterdir()]
+    (key,) = [path.stem for path in (tmp_path / "a" / "cells").glob("*.json")]
     assert first.load(key)["confusion_matrix"] == second.load(key)["confusion_matrix"]
     assert first.load(key)["history"]["loss"] == second.load(key)["history"]["loss"]
 
@@ -186,11 +192,11 @@ def test_same_seed_reproduces_a_cell_exactly(tmp_path, suite_file):
 def test_results_record_where_and_how_they_were_measured(tmp_path, suite_file):
     store = ResultStore(tmp_path / "results")
     run_suite(load_suite(str(suite_file)), store, pipelines=["handcrafted+svm"], seeds=[0], log=lambda line: None)
-    (path,) = (tmp_path / "results" / "cells").iterdir()
+    (path,) = (tmp_path / "results" / "cells").glob("*.json")
     environment = json.loads(path.read_text())["environment"]
     assert {"numpy", "scikit-learn", "keras"} <= set(environment["packages"])
     assert environment["cpu"] and environment["cpus_available"] >= 1 and environment["executor"] == "in-process"
-    assert environment["git_commit"], "the commit of the checkout the run came from"
+    assert environment["git_commit"] and environment["git_clean"] is True, "the commit the run came from"
 
 
 def test_progress_lines_show_a_bar_counts_and_an_eta():
@@ -217,6 +223,7 @@ def _accuracies(store: ResultStore) -> tuple[dict, set, set]:
             {r["environment"]["thread_pools"].get("openblas") for r in records})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor_args", [{"jobs": 2}, {"dask": True}], ids=["joblib", "dask-localcluster"])
 def test_executors_give_the_in_process_classical_accuracies(tmp_path, suite_file, executor_args):
     from harbench.runner.executors import make_executor

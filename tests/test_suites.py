@@ -1,4 +1,4 @@
-"""The suite files shipped in benchmarks/suites: all parse, and every dataset has its own suite."""
+"""The suite files shipped in harbench/suites: all parse, and every dataset has its own suite."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pytest
 
 from harbench.runner.suite import load_suite
 
-SUITES = Path(__file__).resolve().parent.parent / "benchmarks" / "suites"
+SUITES = Path(__file__).resolve().parent.parent / "harbench" / "suites"
 PER_DATASET = ("usc_had", "basic_motions", "epilepsy", "racket_sports", "natops", "uwave_gesture", "handwriting",
                "mp_gestures", "hapt", "uci_har")
 LINE_UP = {"handcrafted+svm", "handcrafted+logistic_regression", "handcrafted+random_forest", "handcrafted+xgboost",

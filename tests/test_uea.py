@@ -69,12 +69,13 @@ def test_windowing_is_refused_for_fixed_length_series(tmp_path):
         load_suite(str(path))
 
 
+@pytest.mark.slow
 def test_the_quick_suite_runs_offline_and_reports(tmp_path, monkeypatch):
     """The shipped quick suite, with cheaper settings of the same pipelines, from a clean store."""
     from harbench.cli import main
 
     monkeypatch.delenv("HARBENCH_DATA_DIR", raising=False)
-    text = (Path(__file__).resolve().parent.parent / "benchmarks" / "suites" / "quick.toml").read_text()
+    text = (Path(__file__).resolve().parent.parent / "harbench" / "suites" / "quick.toml").read_text()
     text = text.replace("[pipelines.minirocket]", "[pipelines.minirocket]\nn_kernels = 504")
     text = text.replace("max_epochs = 60", "max_epochs = 10")
     suites = tmp_path / "suites"

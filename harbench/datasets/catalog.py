@@ -23,8 +23,6 @@ from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windo
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
 from harbench.errors import UnknownIdError
 
-ADAPTER_VERSION = 1  # bump when an adapter's output for the same files changes
-
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -35,6 +33,8 @@ class DatasetSpec:
     turns the verified files into labelled recordings whose labels index ``class_names``,
     ``test_subjects`` (where the dataset has an official split) names the official test
     subjects, and ``variant`` names anything else that changes the windows (a class subset).
+    ``version`` is the adapter's version, bumped whenever its windows for the same files
+    change; it is part of the data fingerprint and so of every result's key.
     """
 
     windowed: ClassVar[bool] = True
@@ -49,10 +49,11 @@ class DatasetSpec:
     notes: str = ""
     default_length: int = DEFAULT_LENGTH
     default_step: int = DEFAULT_STEP
+    version: int = 1
 
     def source_fingerprint(self) -> str:
         """Identifies the verified files and the adapter; known without reading any data."""
-        payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.source().manifest.digest}"
+        payload = f"{self.id}:{self.version}:{self.variant}:{self.source().manifest.digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @property
@@ -106,7 +107,7 @@ class SeriesDatasetSpec:
     without reading them, unless ``checksums_shipped`` is False: then it holds the digests
     computed from the files found), ``read(archive, id, fingerprint)`` turns them into a
     WindowSet, and ``variant`` names anything else that changes the result (a problem name,
-    kept parts).
+    kept parts). ``version`` is the adapter's version, as for `DatasetSpec`.
     """
 
     windowed: ClassVar[bool] = False
@@ -119,9 +120,10 @@ class SeriesDatasetSpec:
     variant: str = ""
     notes: str = ""
     checksums_shipped: bool = True
+    version: int = 1
 
     def source_fingerprint(self) -> str:
-        payload = f"{self.id}:{ADAPTER_VERSION}:{self.variant}:{self.manifest().digest}"
+        payload = f"{self.id}:{self.version}:{self.variant}:{self.manifest().digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def fingerprint(self) -> str:

@@ -3,19 +3,21 @@
 A bundle is a directory holding ``bundle.json`` (classes, channel names and units, sampling
 rate, window length and step, the pipeline id and its full config, the data fingerprint, the
 subjects it was trained on and held out, harbench's version and the environment) and the
-model itself: Keras learners in Keras' native ``model.keras`` format, every other pipeline
-with skops (``model.skops``).
+model itself, written by the model (`WindowClassifier.save_fitted`): Keras learners in
+Keras' native ``model.keras`` format, every other pipeline with skops (``model.skops``), a
+plugin in whatever format its class implements.
 
-Nothing is unpickled. skops rebuilds only the types a bundle lists, and `load_bundle`
-accepts those only when they come from harbench, scikit-learn, xgboost, aeon, numpy or scipy
-(or from the module of a registered plugin model); any other type is refused by name. A
-bundle written by another harbench minor version is refused with the command that rebuilds it.
+Nothing is unpickled. skops rebuilds only the types a bundle lists, and loading accepts those
+only when they come from harbench, scikit-learn, xgboost, aeon, numpy or scipy (or from the
+module of the bundle's own pipeline class); any other type is refused by name
+(`harbench.models.persistence`). A bundle written by another harbench minor version or
+bundle format is refused with the command that rebuilds it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +26,11 @@ import harbench
 from harbench.atomic import write_text_atomically
 from harbench.errors import HarbenchError
 from harbench.models.base import WindowClassifier
+from harbench.models.persistence import PersistenceError
 from harbench.models.registry import PipelineContext, make_pipeline
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: the model writes its own files (no Keras state in bundle.json)
 METADATA_FILE = "bundle.json"
-KERAS_FILE = "model.keras"
-SKOPS_FILE = "model.skops"
-TRUSTED_PACKAGES = ("harbench", "sklearn", "xgboost", "aeon", "numpy", "scipy")
 
 
 class BundleError(HarbenchError, ValueError):
@@ -62,7 +62,6 @@ class BundleInfo:
     environment: dict
     harbench_version: str = harbench.__version__
     format: int = BUNDLE_FORMAT
-    keras_state: dict = field(default_factory=dict)
 
     def context(self) -> PipelineContext:
         return PipelineContext(fs=self.fs, channels=tuple(self.channels), units=tuple(self.units))
@@ -88,21 +87,18 @@ class Bundle:
 
 
 def save_bundle(folder: Path, info: BundleInfo, model: WindowClassifier) -> Path:
-    """Write ``model`` and ``info`` into ``folder`` (created; an existing bundle is replaced)."""
+    """Write ``model`` and ``info`` into ``folder`` (created; an existing bundle is replaced
+    whole, so none of its files outlives it; a non-empty folder that is not a bundle is refused)."""
     folder = Path(folder)
+    if folder.is_dir() and any(folder.iterdir()):
+        if not (folder / METADATA_FILE).is_file():
+            raise BundleError(f"{folder}: not empty and not a harbench bundle; write the bundle to a new or empty "
+                              "folder.")
+        for path in folder.iterdir():
+            if path.is_file():
+                path.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    if model.family == "deep":
-        model.model_.save(folder / KERAS_FILE)
-        state = {"channel_mean": model.channel_mean_.tolist(), "channel_std": model.channel_std_.tolist(),
-                 "classes": model.classes_.tolist(), "n_timesteps": int(model.n_timesteps_),
-                 "n_channels": int(model.n_channels_)}
-        info = BundleInfo(**{**asdict(info), "keras_state": state})
-        (folder / SKOPS_FILE).unlink(missing_ok=True)
-    else:
-        import skops.io
-
-        skops.io.dump(model, folder / SKOPS_FILE)
-        (folder / KERAS_FILE).unlink(missing_ok=True)
+    model.save_fitted(folder)
     write_text_atomically(folder / METADATA_FILE, json.dumps(asdict(info), indent=2) + "\n")
     return folder
 
@@ -131,38 +127,13 @@ def read_info(folder: Path) -> BundleInfo:
     return info
 
 
-def _trusted(type_name: str, plugin_modules: set[str]) -> bool:
-    package = type_name.split(".", 1)[0]
-    return package in TRUSTED_PACKAGES or type_name.rsplit(".", 1)[0] in plugin_modules
-
-
 def load_bundle(folder: Path) -> Bundle:
     """The bundle in ``folder``, checked (version, trusted types, shapes) before it is used."""
     folder = Path(folder)
     info = read_info(folder)
-    model = make_pipeline(info.pipeline, info.context(), info.seed, info.config)
-    if info.family == "deep":
-        import keras
-
-        state = info.keras_state
-        model.model_ = keras.saving.load_model(folder / KERAS_FILE, compile=False)
-        model.channel_mean_ = np.asarray(state["channel_mean"], dtype=np.float32)
-        model.channel_std_ = np.asarray(state["channel_std"], dtype=np.float32)
-        model.classes_ = np.asarray(state["classes"])
-        model.n_timesteps_, model.n_channels_ = state["n_timesteps"], state["n_channels"]
-        return Bundle(info=info, model=model, path=folder)
-    import skops.io
-
-    path = folder / SKOPS_FILE
-    if not path.is_file():
-        raise BundleError(f"{folder}: the model file {SKOPS_FILE} is missing. Fit the bundle again.")
-    untrusted = skops.io.get_untrusted_types(file=path)
-    refused = [name for name in untrusted if not _trusted(name, {type(model).__module__})]
-    if refused:
-        raise BundleError(f"{path}: refused to load types that harbench did not write: {', '.join(refused)}. "
-                          "Only load bundles you made yourself with `harbench fit`.")
-    loaded = skops.io.load(path, trusted=untrusted)
-    if type(loaded) is not type(model):
-        raise BundleError(f"{path}: holds a {type(loaded).__name__}, but {METADATA_FILE} says pipeline "
-                          f"{info.pipeline!r} ({type(model).__name__}).")
-    return Bundle(info=info, model=loaded, path=folder)
+    configured = make_pipeline(info.pipeline, info.context(), info.seed, info.config)
+    try:
+        model = configured.load_fitted(folder)
+    except PersistenceError as error:
+        raise BundleError(f"{error} (bundle {folder}, pipeline {info.pipeline!r})") from error
+    return Bundle(info=info, model=model, path=folder)

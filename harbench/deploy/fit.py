@@ -18,10 +18,10 @@ from sklearn.metrics import accuracy_score
 from harbench.datasets.catalog import get_dataset
 from harbench.deploy.bundle import BundleInfo, save_bundle
 from harbench.errors import InputValidationError, SuiteError
+from harbench.experiment import SuiteData
 from harbench.models.registry import describe
 from harbench.runner.environment import environment
 from harbench.runner.execute import fit_on_split
-from harbench.runner.run import SuiteData
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
@@ -85,7 +86,10 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator):
     recognised by their unit (or a channel name starting with ``acc`` when no units are
     given). The transform is stateless; `fit` only checks the layout. Chunks of
     ``chunk_size`` windows are processed by ``n_jobs`` threads (-1: one per CPU).
+    ``version`` is bumped whenever a feature's value or the feature list changes.
     """
+
+    version: ClassVar[int] = 1
 
     def __init__(self, fs: float, channels: Sequence[str], units: Sequence[str] | None = None,
                  gravity_cutoff_hz: float = 0.3, ar_order: int = 4, n_bands: int = 8, entropy_bins: int = 10,

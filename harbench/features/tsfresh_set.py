@@ -32,6 +32,7 @@ import multiprocessing
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,10 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
     ``fdr_level``. ``n_jobs`` processes extract (-1: one per CPU); ``use_cache`` keeps
     extracted matrices in harbench's cache folder. After `fit`, ``extraction_seconds_`` is
     what extracting the training windows cost and ``extraction_cached_`` whether this fit
-    read them from the cache."""
+    read them from the cache. ``version`` is bumped whenever an extracted value, the feature
+    list or the selection changes; it keys the cache and every result."""
+
+    version: ClassVar[int] = 1
 
     def __init__(self, channels: Sequence[str], parameters: str | dict = "efficient", select: bool = True,
                  fdr_level: float = 0.05, n_jobs: int = -1, use_cache: bool = True) -> None:
@@ -242,7 +246,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         parameters = resolve_parameters(self.parameters)
         digest = hashlib.sha256()
         key = {"shape": X.shape, "channels": list(self.channels), "tsfresh": version("tsfresh"),
-               "parameters": parameters, "fast": sorted(fast_tsfresh.CALCULATORS)}
+               "parameters": parameters, "fast": sorted(fast_tsfresh.CALCULATORS), "version": self.version}
         digest.update(json.dumps(key, sort_keys=True, default=str).encode())
         digest.update(X.tobytes())
         return cache_dir() / "features" / "tsfresh" / f"{digest.hexdigest()[:32]}.npz"

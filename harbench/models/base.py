@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import pickle
 from abc import abstractmethod
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from harbench.errors import InputValidationError
+from harbench.models.onnx_graph import OnnxGraph
+from harbench.models.persistence import load_skops, save_skops
 
 
 def check_windows(X: np.ndarray, name: str = "X") -> np.ndarray:
@@ -39,16 +42,33 @@ def check_windows(X: np.ndarray, name: str = "X") -> np.ndarray:
     return X
 
 
+def channels_first(X: np.ndarray) -> np.ndarray:
+    """aeon's (n, C, T) float64 layout of harbench's (n, T, C) windows."""
+    return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float64)
+
+
 class WindowClassifier(ClassifierMixin, BaseEstimator):
     """A classifier of (n, T, C) windows.
 
     Tags: ``family`` is ``"classical"`` (features + learner) or ``"deep"`` (raw windows);
     ``uses_validation`` says whether `fit` uses ``X_val`` / ``y_val`` (early stopping, model
     selection). A learner that does not is trained on train and validation subjects together.
+    ``version`` is the algorithm's version: bump it in a subclass whenever its predictions for
+    the same input and seed change, so that results stored under the old version are
+    recomputed rather than reused (it is part of every result's key).
     """
 
     family: ClassVar[str] = "classical"
     uses_validation: ClassVar[bool] = False
+    version: ClassVar[int] = 1
+
+    @classmethod
+    def compute_description(cls) -> dict | None:
+        """For a learner whose arithmetic, and so whose result, depends on where it runs (a
+        deep-learning framework's backend and device), what decides it, e.g. ``{"backend":
+        "jax", "device": "cpu"}``; a result's key then names it (with the thread count).
+        None for a learner that gives the same result wherever it runs."""
+        return None
 
     def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
             groups: np.ndarray | None = None) -> WindowClassifier:
@@ -78,12 +98,38 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self._predict_proba(self._check_fitted_shape(X, "X"))
 
+    def gives_probabilities(self) -> bool:
+        """Whether the fitted pipeline has `predict_proba` (a subclass that overrides
+        ``_predict_proba`` does)."""
+        return type(self)._predict_proba is not WindowClassifier._predict_proba
+
     def serialized_size(self) -> int:
         """Bytes of the fitted pipeline as it would be saved (pickle for scikit-learn objects)."""
         return len(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def save_fitted(self, folder: Path) -> None:
+        """Write the fitted pipeline into ``folder`` (default: skops, `harbench.models.persistence`)."""
+        save_skops(self, folder)
+
+    def load_fitted(self, folder: Path, trusted_modules: frozenset[str] = frozenset()) -> WindowClassifier:
+        """The fitted pipeline that `save_fitted` wrote into ``folder``, configured as ``self``
+        (which is built from the same configuration, unfitted). Types from ``trusted_modules``
+        are accepted besides harbench's and its dependencies'."""
+        return load_skops(folder, type(self), set(trusted_modules))
+
+    def to_onnx(self) -> OnnxGraph:
+        """The fitted pipeline as an ONNX graph (`harbench.models.onnx_graph.OnnxGraph`); a
+        pipeline without an exporter raises NotImplementedError, which export reports by name."""
+        raise NotImplementedError(f"{type(self).__module__}.{type(self).__name__} has no ONNX exporter.")
+
     def set_feature_cache(self, enabled: bool) -> WindowClassifier:
         """Turn a feature cache on or off where the pipeline has one (see `FeatureClassifier`)."""
+        return self
+
+    def set_prediction_jobs(self, n_jobs: int) -> WindowClassifier:
+        """Predict with ``n_jobs`` workers where the fitted pipeline has a worker count of its own
+        (forests, boosted trees, kernel transforms); timings of single-window latency and
+        throughput use 1, so that they measure the model and not a pool start-up."""
         return self
 
     def _encode(self, labels: np.ndarray, name: str) -> np.ndarray:

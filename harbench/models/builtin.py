@@ -15,9 +15,12 @@ from harbench.features.handcrafted import HandcraftedFeatures
 from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
 from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.deep.hybrid import CNNLSTMClassifier, ConvLSTMClassifier, DeepConvLSTMClassifier
+from harbench.models.deep.inception_time import InceptionTimeClassifier
 from harbench.models.deep.recurrent import BiLSTMClassifier, LSTMClassifier
 from harbench.models.deep.resnet import ResNetClassifier
 from harbench.models.minirocket import MiniRocketClassifier
+from harbench.models.multirocket_hydra import MultiRocketHydraClassifier
+from harbench.models.quant import QUANTClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
 
 
@@ -90,4 +93,7 @@ register_model("cnn_lstm")(CNNLSTMClassifier)
 register_model("convlstm")(ConvLSTMClassifier)
 register_model("deepconvlstm")(DeepConvLSTMClassifier)
 register_model("resnet")(ResNetClassifier)
+register_model("inception_time")(InceptionTimeClassifier)
 register_model("minirocket")(MiniRocketClassifier)
+register_model("quant")(QUANTClassifier)
+register_model("multirocket_hydra")(MultiRocketHydraClassifier)

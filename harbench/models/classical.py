@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from harbench.errors import InputValidationError
 from harbench.models.base import WindowClassifier
+from harbench.models.onnx_graph import OnnxGraph, sklearn_graph, xgboost_graph
 
 
 class FeatureClassifier(WindowClassifier):
@@ -65,6 +66,30 @@ class FeatureClassifier(WindowClassifier):
         if "use_cache" in self.features_.get_params():
             self.features_.set_params(use_cache=enabled)
         return self
+
+    def gives_probabilities(self) -> bool:
+        """Whether the fitted learner has ``predict_proba`` (an SVC without Platt scaling has not)."""
+        return hasattr(self.learner_, "predict_proba")
+
+    def set_prediction_jobs(self, n_jobs: int) -> FeatureClassifier:
+        """Set the worker count of the fitted feature set and learner, where they have one."""
+        for part in (self.features_, self.learner_):
+            if "n_jobs" in part.get_params(deep=False):
+                part.set_params(n_jobs=n_jobs)
+        return self
+
+    def to_onnx(self) -> OnnxGraph:
+        """The scaler and learner as a graph on feature vectors; the features themselves
+        (numpy/scipy code no ONNX converter handles) are computed by ``prepare``."""
+        from sklearn.pipeline import make_pipeline
+
+        prepare = lambda X: self.features_.transform(X).astype(np.float32)  # noqa: E731
+        if type(self.learner_).__module__.startswith("xgboost"):
+            if self.scaler_ is not None:
+                raise NotImplementedError("a scaled xgboost learner is not exported; xgboost needs no scaling.")
+            return OnnxGraph(xgboost_graph(self.learner_, self.n_features_), "features", prepare, np.float32)
+        estimator = make_pipeline(self.scaler_, self.learner_) if self.scaler_ is not None else self.learner_
+        return OnnxGraph(sklearn_graph(estimator, self.n_features_), "features", prepare, np.float32)
 
     def _scaled(self, F: np.ndarray) -> np.ndarray:
         return self.scaler_.transform(F) if self.scaler_ is not None else F

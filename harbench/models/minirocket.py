@@ -7,7 +7,8 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harbench.models.base import WindowClassifier
+from harbench.models.base import WindowClassifier, channels_first
+from harbench.models.onnx_graph import OnnxGraph, sklearn_graph
 from harbench.parallel import worker_count
 
 
@@ -48,14 +49,30 @@ class MiniRocketClassifier(WindowClassifier):
             ("scale", StandardScaler(with_mean=False)),
             ("ridge", RidgeClassifierCV(alphas=np.asarray(self.alphas, dtype=np.float64))),
         ])
-        self.pipeline_.fit(self._channels_first(X), y)
+        self.pipeline_.fit(channels_first(X), y)
         self.n_features_ = int(self.pipeline_.named_steps["scale"].n_features_in_)
         self.alpha_ = float(self.pipeline_.named_steps["ridge"].alpha_)
 
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        return self.pipeline_.predict(self._channels_first(X))
+    def set_prediction_jobs(self, n_jobs: int) -> MiniRocketClassifier:
+        """Transform with ``n_jobs`` numba threads. aeon's MiniRocket resolves ``n_jobs`` into
+        ``_n_jobs`` when fitted and reads that when transforming, so both are set."""
+        from aeon.utils.validation import check_n_jobs
 
-    @staticmethod
-    def _channels_first(X: np.ndarray) -> np.ndarray:
-        """aeon's (n, C, T) float64 layout from harbench's (n, T, C)."""
-        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float64)
+        transform = self.pipeline_.named_steps["minirocket"]
+        transform.set_params(n_jobs=n_jobs)
+        transform._n_jobs = check_n_jobs(n_jobs)
+        return self
+
+    def to_onnx(self) -> OnnxGraph:
+        """The scaler and ridge classifier as a graph on PPV features, in single precision
+        (skl2onnx has no double-precision ridge classifier, so export checks agreement);
+        aeon's numba transform has no ONNX converter, so ``prepare`` computes the features."""
+        from sklearn.pipeline import Pipeline
+
+        transform = self.pipeline_.named_steps["minirocket"]
+        prepare = lambda X: transform.transform(channels_first(X)).astype(np.float32)  # noqa: E731
+        return OnnxGraph(sklearn_graph(Pipeline(self.pipeline_.steps[1:]), self.n_features_), "features", prepare,
+                         np.float32)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        return self.pipeline_.predict(channels_first(X))

@@ -4,11 +4,16 @@ A pipeline id is ``<featureset>+<learner>`` for classical pipelines (``handcraft
 bare model id for learners on raw windows (``cnn``). Feature sets, classical learners and
 raw-window models each register under a name; every feature set combines with every
 learner. A new model needs one class and one registration.
+
+A suite may run one pipeline under several configurations by naming each a variant,
+``<pipeline id>@<variant>`` (``resnet@paper`` and ``resnet@cpu``: the paper's training budget
+and a bounded one); the variant is only a name, the configuration says what differs.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +22,7 @@ from sklearn.base import BaseEstimator
 from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models.base import WindowClassifier
 from harbench.models.classical import FeatureClassifier
+from harbench.models.representation import RepresentedClassifier, get_representation
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class _Learner:
     factory: Callable[..., BaseEstimator]
     needs_scaling: bool
     search_grid: dict
+    version: int
 
 
 _FEATURE_SETS: dict[str, Callable[..., BaseEstimator]] = {}
@@ -41,26 +48,32 @@ _MODELS: dict[str, type[WindowClassifier]] = {}
 
 
 def register_feature_set(name: str) -> Callable:
-    """Register ``factory(context, **params)`` returning a transformer of (n, T, C) windows."""
+    """Register ``factory(context, **params)`` returning a transformer of (n, T, C) windows.
+
+    The transformer's class declares an integer ``version``, bumped whenever its output for
+    the same windows changes (it is part of every result's key)."""
     def decorate(factory: Callable[..., BaseEstimator]) -> Callable[..., BaseEstimator]:
         _FEATURE_SETS[name] = factory
         return factory
     return decorate
 
 
-def register_learner(name: str, needs_scaling: bool, search_grid: dict) -> Callable:
+def register_learner(name: str, needs_scaling: bool, search_grid: dict, version: int = 1) -> Callable:
     """Register ``factory(seed, **params)`` returning a scikit-learn classifier of feature rows.
 
-    ``search_grid`` is the learner's default grid for the optional inner grouped-CV search.
+    ``search_grid`` is the learner's default grid for the optional inner grouped-CV search;
+    ``version`` is bumped whenever the factory's estimator changes what it predicts for the
+    same features and seed (it is part of every result's key).
     """
     def decorate(factory: Callable[..., BaseEstimator]) -> Callable[..., BaseEstimator]:
-        _LEARNERS[name] = _Learner(factory, needs_scaling, search_grid)
+        _LEARNERS[name] = _Learner(factory, needs_scaling, search_grid, version)
         return factory
     return decorate
 
 
 def register_model(name: str) -> Callable:
-    """Register a `WindowClassifier` class on raw windows; its constructor takes ``seed``."""
+    """Register a `WindowClassifier` class on raw windows; its constructor takes ``seed``, and
+    its ``version`` class attribute is bumped whenever its predictions change."""
     def decorate(model: type[WindowClassifier]) -> type[WindowClassifier]:
         if "seed" not in inspect.signature(model).parameters:
             raise TypeError(f"{model.__qualname__} must take a 'seed' constructor argument to be registered.")
@@ -73,6 +86,18 @@ def pipeline_ids() -> list[str]:
     """Every pipeline id that `make_pipeline` accepts."""
     classical = [f"{features}+{learner}" for features in _FEATURE_SETS for learner in _LEARNERS]
     return sorted(classical) + sorted(_MODELS)
+
+
+_VARIANT = re.compile(r"[a-z0-9_]+")
+
+
+def base_pipeline_id(pipeline_id: str) -> str:
+    """``pipeline_id`` without its ``@variant`` suffix, checking the variant's spelling."""
+    base, at, variant = pipeline_id.partition("@")
+    if at and not _VARIANT.fullmatch(variant):
+        raise InputValidationError(f"pipeline {pipeline_id!r}: a variant name after '@' uses only lowercase "
+                                   "letters, digits and '_' (e.g. 'resnet@paper').")
+    return base
 
 
 def _call(factory: Callable, where: str, *args, **params):
@@ -91,15 +116,23 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     For a classical pipeline ``config`` may hold ``features`` and ``learner`` tables of
     parameters and ``search``: ``true`` for an inner grouped-CV search over the learner's
     default grid, or a table ``{grid = {...}, folds = 3}``; for a raw-window model it holds the
-    model's parameters.
+    model's parameters and optionally ``representation``, the name of an input representation
+    (`harbench.models.representation`; default ``raw``).
     """
     config = dict(config or {})
     if "seed" in config:
         raise InputValidationError(f"pipeline {pipeline_id!r}: 'seed' is set by the suite's seeds, not by the "
                                    "pipeline config; remove it.")
-    if pipeline_id in _MODELS:
-        return _call(_MODELS[pipeline_id], f"pipeline {pipeline_id!r}", **{**config, "seed": seed})
-    features, _, learner = pipeline_id.partition("+")
+    base = base_pipeline_id(pipeline_id)
+    if base in _MODELS:
+        representation = config.pop("representation", "raw")
+        model = _call(_MODELS[base], f"pipeline {pipeline_id!r}", **{**config, "seed": seed})
+        get_representation(representation)  # an unknown one fails when the suite is read
+        if representation == "raw":
+            return model
+        return RepresentedClassifier(model, representation, context.fs, tuple(context.channels),
+                                     tuple(context.units))
+    features, _, learner = base.partition("+")
     if features not in _FEATURE_SETS or learner not in _LEARNERS:
         raise UnknownIdError(f"Unknown pipeline id {pipeline_id!r}. Known pipelines: {', '.join(pipeline_ids())}.")
     unknown = sorted(set(config) - {"features", "learner", "search"})
@@ -123,12 +156,28 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
         if bad:
             raise InputValidationError(f"pipeline {pipeline_id!r}: search grid names unknown learner parameter(s) "
                                        f"{bad}.")
-    return FeatureClassifier(
-        features=_call(_FEATURE_SETS[features], f"pipeline {pipeline_id!r}, features", context,
-                       **config.get("features", {})),
-        learner=learner_estimator, scale=spec.needs_scaling, search_grid=grid,
-        search_folds=folds,
-    )
+    feature_set = _call(_FEATURE_SETS[features], f"pipeline {pipeline_id!r}, features", context,
+                        **config.get("features", {}))
+    if not isinstance(getattr(feature_set, "version", None), int):
+        raise InputValidationError(f"feature set {features!r}: {type(feature_set).__qualname__} declares no integer "
+                                   "'version' class attribute; add `version = 1` and bump it when its output changes.")
+    return FeatureClassifier(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
+                             search_grid=grid, search_folds=folds)
+
+
+def component_versions(pipeline_id: str, pipeline: WindowClassifier) -> dict[str, int]:
+    """The algorithm version of every component ``pipeline`` (made by `make_pipeline` for
+    ``pipeline_id``) is built from: a raw-window model, or the feature pipeline, its feature
+    set and its learner. Part of every result's key, so a bumped version recomputes it."""
+    base = base_pipeline_id(pipeline_id)
+    if isinstance(pipeline, RepresentedClassifier):
+        return {f"model:{base}": type(pipeline.model).version, "wrapper:representation": pipeline.version,
+                f"representation:{pipeline.representation}": get_representation(pipeline.representation).version}
+    if base in _MODELS:
+        return {f"model:{base}": type(pipeline).version}
+    features, _, learner = base.partition("+")
+    return {"pipeline:features+learner": type(pipeline).version, f"features:{features}": pipeline.features.version,
+            f"learner:{learner}": _LEARNERS[learner].version}
 
 
 def describe(estimator: object) -> object:

@@ -14,23 +14,25 @@ from matplotlib.figure import Figure
 
 from harbench.atomic import write_bytes_atomically
 from harbench.reporting.aggregate import per_class_f1
+from harbench.reporting.significance import ALPHA, Comparison, average_ranks, cliques
 
 FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange", "kernel": "tab:green"}
 
 
 def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_s: Sequence[float],
-                         accuracy: Sequence[float], accuracy_std: Sequence[float]):
-    """Mean accuracy (± std) against median fit seconds (feature extraction included) on a log
-    axis, one point per pipeline."""
+                         accuracy: Sequence[float], errors: np.ndarray, bars: str = "std"):
+    """Mean accuracy against median fit seconds (feature extraction included) on a log axis,
+    one point per pipeline; ``errors`` (2, n) are the lower and upper bar lengths (``bars``
+    says what they are)."""
     fig = Figure(figsize=(7, 4.5))
     ax = fig.subplots()
-    for family, seconds, mean, std in zip(families, fit_s, accuracy, accuracy_std, strict=True):
-        ax.errorbar(seconds, mean, yerr=0 if np.isnan(std) else std, fmt="o", capsize=3,
+    for index, (family, seconds, mean) in enumerate(zip(families, fit_s, accuracy, strict=True)):
+        ax.errorbar(seconds, mean, yerr=errors[:, index:index + 1], fmt="o", capsize=3,
                     color=FAMILY_COLOURS.get(family, "tab:gray"))
     ax.set_xscale("log")
     _label_points(ax, pipelines, fit_s, accuracy)
     ax.set_xlabel("fit time with feature extraction, s (median, log scale)")
-    ax.set_ylabel("test accuracy (mean ± std)")
+    ax.set_ylabel(f"test accuracy (mean; bars: {bars})")
     for family, colour in FAMILY_COLOURS.items():
         ax.plot([], [], "o", color=colour, label=family)
     ax.legend(loc="lower right")
@@ -111,13 +113,41 @@ def per_class_f1_plot(f1: pd.DataFrame):
     return fig, ax
 
 
-def critical_difference(scores: pd.DataFrame):
-    """Critical-difference diagram (Demšar 2006) of the pipelines' average ranks over the
-    folds in the rows of ``scores``, cliques from Holm-corrected Wilcoxon tests (aeon's
-    ``plot_critical_difference``, Benavoli et al. 2016)."""
-    from aeon.visualisation import plot_critical_difference
-
-    fig, ax = plot_critical_difference(scores.to_numpy(), list(scores.columns), alpha=0.05)
+def critical_difference(scores: pd.DataFrame, comparisons: Sequence[Comparison]):
+    """Critical-difference diagram (Demšar 2006) of the pipelines' average accuracy ranks over
+    the folds in the rows of ``scores`` (rank 1, the best, on the left). A thick bar joins
+    pipelines that no comparison in ``comparisons`` finds significantly different: the
+    Holm-corrected Wilcoxon tests of the page's table (`significance.cliques`), not a second
+    test of the plotting library's own."""
+    ranks = average_ranks(scores)
+    names, values = list(ranks.index), ranks.to_numpy()
+    groups = cliques(names, comparisons)
+    k = len(names)
+    span = max(k - 1, 1)
+    fig = Figure(figsize=(9, 1.6 + 0.3 * (k + 1) / 2 + 0.12 * len(groups)))
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.hlines(0, 1, k, color="black", lw=1)
+    for rank in range(1, k + 1):
+        ax.vlines(rank, 0, 0.08, color="black", lw=1)
+        ax.text(rank, 0.12, str(rank), ha="center", va="bottom", fontsize=8)
+    bar_step, row_step = 0.12, 0.25
+    for level, (first, last) in enumerate(groups):
+        y = -bar_step * (level + 1)
+        ax.hlines(y, values[first] - 0.03 * span, values[last] + 0.03 * span, color="black", lw=3)
+    top = -bar_step * (len(groups) + 1) - 0.1
+    half = (k + 1) // 2
+    for index, (name, rank) in enumerate(zip(names, values, strict=True)):
+        left = index < half
+        row = index if left else k - 1 - index
+        y = top - row_step * row
+        x_end = 1 - 0.08 * span if left else k + 0.08 * span
+        ax.plot([rank, rank, x_end], [0, y, y], color="0.3", lw=0.8)
+        ax.text(x_end + (-0.02 if left else 0.02) * span, y, f"{name} ({rank:.2f})", ha="right" if left else "left",
+                va="center", fontsize=8)
+    ax.set_xlim(1 - 0.55 * span, k + 0.55 * span)
+    ax.set_ylim(top - row_step * half, 0.4)
+    fig.tight_layout()
     return fig, ax
 
 
@@ -125,9 +155,6 @@ def save(fig, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path``, atomically."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)  # releases figures made through pyplot (aeon's are); a no-op for the others
     write_bytes_atomically(path, buffer.getvalue())
     return path
 
@@ -135,21 +162,38 @@ def save(fig, path: Path) -> Path:
 MAX_CURVES = 6  # training curves drawn per pipeline; with more runs only fold 0's are drawn
 
 
+def accuracy_error_bars(summary: pd.DataFrame) -> np.ndarray:
+    """(2, n) lower and upper error-bar lengths around ``accuracy_mean``: the subject-bootstrap
+    interval under one split, one standard deviation over folds under several, none without."""
+    mean = summary["accuracy_mean"].to_numpy(dtype=float)
+    single = summary["n_folds"].to_numpy() == 1
+    fold_std = summary["accuracy_std_folds"].to_numpy(dtype=float)
+    lower = np.where(single, mean - summary["accuracy_ci_low"].to_numpy(dtype=float), fold_std)
+    upper = np.where(single, summary["accuracy_ci_high"].to_numpy(dtype=float) - mean, fold_std)
+    return np.nan_to_num(np.vstack([lower, upper]).clip(min=0.0))
+
+
 def suite_figures(summary: pd.DataFrame, records: list[dict], classes: Sequence[str], folder: Path,
-                  stem: str, fold_scores: pd.DataFrame | None = None) -> list[tuple[str, Path]]:
+                  stem: str, fold_scores: pd.DataFrame | None = None,
+                  comparisons: Sequence[Comparison] | None = None) -> list[tuple[str, Path]]:
     """The figures of one (dataset, protocol) block, as (caption, path) pairs; ``fold_scores``
-    (folds x pipelines) adds a critical-difference diagram when there are several folds."""
-    figures = [("Accuracy against fit time", save(accuracy_vs_fit_time(
+    (folds x pipelines) and ``comparisons`` (the page's paired tests, made only with enough
+    folds) add a critical-difference diagram."""
+    several = bool((summary["n_folds"] > 1).any())
+    bars = "1 std over folds" if several else "95 % subject-bootstrap interval"
+    figures = [(f"Accuracy against fit time (bars: {bars})", save(accuracy_vs_fit_time(
         summary["pipeline"].tolist(), summary["family"].tolist(), summary["fit_with_features_s_median"].to_numpy(),
-        summary["accuracy_mean"].to_numpy(), summary["accuracy_std"].to_numpy())[0],
+        summary["accuracy_mean"].to_numpy(), accuracy_error_bars(summary), bars)[0],
         folder / f"{stem}-accuracy-vs-fit-time.png"))]
     per_class = per_class_f1(records, list(summary["pipeline"]), list(classes))
     figures.append(("Per-class F1", save(per_class_f1_plot(per_class)[0], folder / f"{stem}-per-class-f1.png")))
-    if fold_scores is not None and len(fold_scores) > 1 and fold_scores.shape[1] > 1:
+    if fold_scores is not None and comparisons:
         figures.append((f"Critical-difference diagram: average accuracy rank over {len(fold_scores)} folds "
-                        "(lower is better; a bar joins pipelines with no significant difference, Wilcoxon "
-                        "signed-rank with Holm correction, alpha 0.05)",
-                        save(critical_difference(fold_scores)[0], folder / f"{stem}-critical-difference.png")))
+                        "(lower is better; a bar joins pipelines with no significant difference in the paired "
+                        "tests of the table above: Wilcoxon signed-rank, Holm-corrected over all pairs, "
+                        f"alpha {ALPHA})",
+                        save(critical_difference(fold_scores, comparisons)[0],
+                             folder / f"{stem}-critical-difference.png")))
     for family in ("classical", "deep"):
         candidates = summary[summary["family"] == family]
         if candidates.empty:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harbench.reporting.markdown import mean_std, table
+from harbench.reporting.markdown import mean_with_uncertainty, table
 
 
 def render_index(reports_dir: Path, suites: dict[str, str]) -> str:
@@ -30,10 +30,12 @@ def render_index(reports_dir: Path, suites: dict[str, str]) -> str:
         for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
             best = part.sort_values("accuracy_mean", ascending=False).iloc[0]
             rows.append([f"[{name}]({name}.md)", f"`{dataset}`", protocol, f"`{best['pipeline']}`", best["family"],
-                         int(best["n_runs"]), mean_std(best["accuracy_mean"], best["accuracy_std"]),
-                         mean_std(best["macro_f1_mean"], best["macro_f1_std"]), len(part)])
+                         int(best["n_runs"]), mean_with_uncertainty(best, "accuracy"),
+                         mean_with_uncertainty(best, "macro_f1"), len(part)])
     if rows:
-        lines += ["Headline: the most accurate pipeline of each suite, dataset and protocol.", "",
+        lines += ["Headline: the most accurate pipeline of each suite, dataset and protocol; under one split with "
+                  "its 95% subject-bootstrap interval [low, high], under several folds ± the standard deviation "
+                  "over folds.", "",
                   table(["suite", "dataset", "protocol", "best pipeline", "family", "runs", "accuracy", "macro-F1",
                          "pipelines compared"], rows, "llllllrrr"), ""]
     if pending:

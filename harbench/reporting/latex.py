@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from harbench.reporting.bootstrap import BOOTSTRAP_SEED, N_RESAMPLES
+
 # (summary column, header, format, whether larger is better)
 COLUMNS = [
     ("accuracy_mean", "Accuracy", "{:.4f}", True),
@@ -21,10 +23,14 @@ def escape(text: str) -> str:
 
 
 def _cell(row: pd.Series, column: str, template: str, best: bool) -> str:
+    """The value, and for a mean its uncertainty: the 95 % subject-bootstrap interval under one
+    split, the standard deviation over folds under several (never seeds and folds pooled)."""
     value = template.format(row[column])
-    std_column = column.replace("_mean", "_std")
-    if column.endswith("_mean") and pd.notna(row.get(std_column)):
-        value += " $\\pm$ " + template.format(row[std_column])
+    metric = column.removesuffix("_mean")
+    if column.endswith("_mean") and row.get("n_folds") == 1 and pd.notna(row.get(f"{metric}_ci_low")):
+        value += f" [{template.format(row[f'{metric}_ci_low'])}, {template.format(row[f'{metric}_ci_high'])}]"
+    elif column.endswith("_mean") and pd.notna(row.get(f"{metric}_std_folds")):
+        value += " $\\pm$ " + template.format(row[f"{metric}_std_folds"])
     return f"\\textbf{{{value}}}" if best else value
 
 
@@ -53,7 +59,12 @@ def render_tex(suite_name: str, summary: pd.DataFrame) -> str:
               "% Needs \\usepackage{booktabs}."]
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
         runs = sorted(set(part["n_runs"]))
-        caption = (f"{escape(dataset)}, protocol {escape(protocol)}: mean $\\pm$ standard deviation over "
+        if (part["n_folds"] == 1).all():
+            spread = ("mean over seeds with its 95\\% percentile bootstrap interval over test subjects "
+                      f"({N_RESAMPLES:,} resamples of subjects, seed {BOOTSTRAP_SEED})")
+        else:
+            spread = ("mean $\\pm$ standard deviation over folds of the per-fold means over seeds")
+        caption = (f"{escape(dataset)}, protocol {escape(protocol)}: {spread}, "
                    f"{'/'.join(map(str, runs))} runs (folds x seeds); median fit time including feature "
                    "extraction, median predict time for the test fold, median single-window latency.")
         blocks += ["", booktabs_table(part, caption, f"tab:{suite_name}-{dataset}-{protocol}")]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 
 from harbench.datasets.catalog import get_dataset
 from harbench.reporting.aggregate import per_class_f1
-from harbench.reporting.significance import ALPHA, compare, family_best_pairs, fold_scores
+from harbench.reporting.bootstrap import Interval
+from harbench.reporting.significance import ALPHA, MIN_FOLDS
+from harbench.reporting.uncertainty import BlockUncertainty
 
 
 def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
@@ -28,6 +31,18 @@ def mean_std(mean: float, std: float, digits: int = 4) -> str:
     if _missing(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def mean_with_uncertainty(row: pd.Series, metric: str, digits: int = 4) -> str:
+    """A summary row's mean of ``metric`` with its uncertainty: ``[95% CI]`` (subject bootstrap)
+    under one split, ``± std over folds`` under several; ``± std over runs`` for a table written
+    before these columns existed."""
+    mean = row[f"{metric}_mean"]
+    if row.get("n_folds") == 1 and not _missing(row.get(f"{metric}_ci_low")):
+        return f"{mean:.{digits}f} [{row[f'{metric}_ci_low']:.{digits}f}, {row[f'{metric}_ci_high']:.{digits}f}]"
+    if not _missing(row.get(f"{metric}_std_folds")):
+        return f"{mean:.{digits}f} ± {row[f'{metric}_std_folds']:.{digits}f} over folds"
+    return mean_std(mean, row.get(f"{metric}_std"), digits)
 
 
 def _optional(value: float, template: str) -> str:
@@ -93,27 +108,105 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     return lines
 
 
-def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[str]) -> list[str]:
+TRAINED_ON = {"train": "train", "train+val": "train + val"}
+
+
+def _interval(interval: Interval | None, digits: int = 4) -> str:
+    return "–" if interval is None else interval.describe(digits)
+
+
+def _dirty_mark(row) -> str:
+    return " †" if getattr(row, "dirty_runs", 0) else ""
+
+
+def _quality_table(summary: pd.DataFrame, uncertainty: BlockUncertainty | None) -> str:
+    """The quality table: under one split every number with its subject-bootstrap interval and
+    the spread over seeds; under several folds the mean over runs with the spread over folds
+    and over seeds, in separate columns."""
+    def ci(pipeline: str, metric: str) -> Interval | None:
+        return uncertainty.intervals.get(pipeline, {}).get(metric) if uncertainty else None
+
+    single = bool((summary["n_folds"] == 1).all())
+    rows = []
+    for row in summary.itertuples():
+        name = f"`{row.pipeline}`{_dirty_mark(row)}"
+        trained = ", ".join(TRAINED_ON.get(part, part) for part in str(row.trained_on).split(", ")) or "?"
+        calibration = [_optional(row.balanced_accuracy_mean, "{:.4f}"), _optional(row.log_loss_mean, "{:.3f}"),
+                       _optional(row.ece_mean, "{:.3f}")]
+        if single:
+            rows.append([name, row.family, trained, row.n_runs, _interval(ci(row.pipeline, "accuracy")),
+                         _interval(ci(row.pipeline, "macro_f1")), *calibration,
+                         _optional(row.accuracy_std_seeds, "{:.4f}")])
+        else:
+            rows.append([name, row.family, trained, row.n_runs, f"{row.accuracy_mean:.4f}",
+                         _optional(row.accuracy_std_folds, "{:.4f}"), _optional(row.accuracy_std_seeds, "{:.4f}"),
+                         f"{row.macro_f1_mean:.4f}", _optional(row.macro_f1_std_folds, "{:.4f}"), *calibration])
+    if single:
+        return table(["pipeline", "family", "trained on", "runs", "accuracy [95% CI]", "macro-F1 [95% CI]",
+                      "balanced accuracy", "log-loss", "ECE", "accuracy std over seeds"], rows, "llllrrrrrr")
+    return table(["pipeline", "family", "trained on", "runs", "accuracy", "std over folds", "std over seeds",
+                  "macro-F1", "macro-F1 std over folds", "balanced accuracy", "log-loss", "ECE"], rows,
+                 "llllrrrrrrrr")
+
+
+def _difference_lines(uncertainty: BlockUncertainty | None) -> list[str]:
+    if uncertainty is None or uncertainty.difference is None:
+        return []
+    difference = uncertainty.difference
+    pooled = f" (pooled over the folds' test {uncertainty.unit})" if uncertainty.n_folds > 1 else ""
+    return [f"Best classical minus best deep pipeline{pooled}, `{difference.classical}` - `{difference.deep}`: "
+            f"accuracy {difference.intervals['accuracy'].describe(signed=True)}, macro-F1 "
+            f"{difference.intervals['macro_f1'].describe(signed=True)} (estimate [95% CI], paired: both pipelines "
+            f"scored on the same resamples of test {uncertainty.unit}; an interval that excludes 0 is a difference "
+            f"these test {uncertainty.unit} support).", ""]
+
+
+def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[str],
+                     uncertainty: BlockUncertainty | None = None) -> list[str]:
+    single = bool((summary["n_folds"] == 1).all())
+    if single:
+        spread = ("Accuracy and macro-F1: mean over seeds with its " + (uncertainty.describe()
+                  if uncertainty else "interval") + ". *Accuracy std over seeds*: sample standard deviation over "
+                  "seeds on this one split (initialisation only, not data: 0 for a deterministic pipeline).")
+    else:
+        spread = ("Accuracy and macro-F1: mean over runs (folds x seeds). *Std over folds*: sample standard "
+                  "deviation over folds of each fold's mean over seeds (which subjects are tested); *std over "
+                  "seeds*: sample standard deviation over seeds within a fold, averaged over folds "
+                  "(initialisation); the two are never pooled. Subject-bootstrap intervals are in the per-fold "
+                  "section below.")
     lines = [
-        "Accuracy and macro-F1: mean ± sample standard deviation over runs (folds x seeds). Timings: median over "
-        "runs, in seconds on the whole training or test fold. *fit s* and *predict s* include feature extraction, "
-        "except where the features came from harbench's feature cache (tsfresh pipelines after their first run); "
-        "*features s* is what extracting the training windows costs, measured when they were extracted, and "
-        "*fit s with features* adds it back to cached runs, so it is the full training cost. "
-        "*features* is the feature count after any selection. Latency: median "
-        "milliseconds of single-window predictions (features included) through the compiled predict path. "
-        "A standard deviation of 0 over seeds means the pipeline is deterministic given its training data.", "",
+        spread + " *Balanced accuracy*: mean recall over the classes present in the test windows. *Log-loss* "
+        "(natural log, probabilities clipped at 1e-15) and *ECE* (expected calibration error, 15 equal-width "
+        "confidence bins, Guo et al. 2017) are means over runs, shown only for models that give class "
+        "probabilities. Every metric is computed from the stored per-window predictions. *Trained on*: the "
+        "subjects the final model was fitted on (train: the training subjects, the validation subjects used "
+        "for early stopping or selection; train + val: both).", "",
+        "Timings: median over runs, in seconds on the whole training or test fold. *fit s* and *predict s* "
+        "include feature extraction, except where the features came from harbench's feature cache (tsfresh "
+        "pipelines after their first run); *features s* is what extracting the training windows costs, measured "
+        "when they were extracted, and *fit s with features* adds it back to cached runs, so it is the full "
+        "training cost. *features* is the feature count after any selection. Latency: median milliseconds of "
+        "single-window predictions (features included) through the compiled predict path.", "",
+        _quality_table(summary, uncertainty), "",
     ]
-    quality = [[f"`{row.pipeline}`", row.family, row.n_runs, mean_std(row.accuracy_mean, row.accuracy_std),
-                mean_std(row.macro_f1_mean, row.macro_f1_std)] for row in summary.itertuples()]
+    dirty = summary[summary["dirty_runs"].fillna(0) > 0]
+    if not dirty.empty:
+        lines += ["† computed on a dirty tree (uncommitted changes in the working tree): "
+                  + ", ".join(f"`{row.pipeline}` ({int(row.dirty_runs)} of {row.n_runs} runs)"
+                              for row in dirty.itertuples()) + ".", ""]
+    lines += _difference_lines(uncertainty)
     cost = [[f"`{row.pipeline}`", _optional(row.n_features, "{:.0f}"), _optional(row.feature_s_median, "{:.1f}"),
              f"{row.fit_s_median:.1f}", f"{row.fit_with_features_s_median:.1f}",
              _optional(row.epochs_median, "{:.0f}"), f"{row.predict_s_median:.2f}",
              f"{row.latency_ms_median:.2f}", _optional(row.throughput_per_s_median, "{:,.0f}"),
              _optional(row.n_parameters, "{:,.0f}"), _optional(row.model_bytes_median, "{:,.0f}")]
             for row in summary.itertuples()]
-    lines += [table(["pipeline", "family", "runs", "accuracy", "macro-F1"], quality, "lllrr"), "",
-              "What each pipeline costs (*windows/s*: prediction throughput in batches of 256; *bytes*: the fitted "
+    one_off = [record["one_off_s"] for record in records if record.get("one_off_s") is not None]
+    if one_off:
+        lines += ["One-off warm-up (imports, compilation) paid in a process before a cell, measured apart and "
+                  f"charged to no cell's timings: recorded with {len(one_off)} of {len(records)} runs, median "
+                  f"{np.median(one_off):.1f} s, max {max(one_off):.1f} s.", ""]
+    lines += ["What each pipeline costs (*windows/s*: prediction throughput in batches of 256; *bytes*: the fitted "
               "pipeline as saved; –: not applicable, or not measured by runs stored before harbench recorded it):",
               "",
               table(["pipeline", "features", "features s", "fit s", "fit s with features", "epochs", "predict s",
@@ -168,10 +261,11 @@ def _perf_section(perf: pd.DataFrame) -> list[str]:
     ]
 
 
-def _folds_section(summary: pd.DataFrame, runs: pd.DataFrame, folds: list[dict]) -> list[str]:
-    """Per-fold accuracy (with each fold's held-out subjects) and the paired tests between the
-    best pipelines of each family, for protocols with several folds."""
-    scores = fold_scores(runs)
+def _folds_section(summary: pd.DataFrame, folds: list[dict], uncertainty: BlockUncertainty) -> list[str]:
+    """Per-fold accuracy (with each fold's held-out subjects), the subject-bootstrap intervals
+    pooled over the folds' test subjects, and, with at least `MIN_FOLDS` folds, the paired
+    Wilcoxon tests of every pair of pipelines, Holm-corrected."""
+    scores = uncertainty.fold_scores
     test_subjects = {fold["fold"]: ", ".join(map(str, fold["subjects"]["test"])) for fold in folds}
     pipelines = [pipeline for pipeline in summary["pipeline"] if pipeline in scores.columns]
     rows = [[str(fold), test_subjects.get(fold, "?"), *(f"{scores.loc[fold, p]:.3f}" for p in pipelines)]
@@ -179,16 +273,26 @@ def _folds_section(summary: pd.DataFrame, runs: pd.DataFrame, folds: list[dict])
     lines = [f"Accuracy per fold (mean over seeds) and the subject(s) each fold tests on; {len(scores)} folds:", "",
              table(["fold", "test subjects", *(f"`{p}`" for p in pipelines)], rows, "ll" + "r" * len(pipelines)),
              ""]
-    pairs = family_best_pairs(summary)
-    if not pairs or len(scores) < 2:
+    pooled = [[f"`{p}`", _interval(uncertainty.intervals[p]["accuracy"]),
+               _interval(uncertainty.intervals[p]["macro_f1"])] for p in pipelines]
+    lines += [f"Pooled over the {len(scores)} folds' test {uncertainty.unit} (each is tested in one fold; the metric "
+              "is computed on all test windows of a seed, then averaged over seeds), with its "
+              f"{uncertainty.describe()}:", "",
+              table(["pipeline", "accuracy [95% CI]", "macro-F1 [95% CI]"], pooled, "lrr"), ""]
+    if uncertainty.comparisons is None:
+        lines += [f"No Wilcoxon signed-rank test is reported: it needs at least {MIN_FOLDS} paired folds here "
+                  f"and this protocol has {len(scores)} (with 5, a two-sided exact test cannot reach p < {ALPHA} "
+                  "even if one pipeline wins every fold). The subject-bootstrap intervals above stand in for it.",
+                  ""]
         return lines
-    comparisons = compare(scores, pairs)
+    comparisons = uncertainty.comparisons
     rows = [[f"`{c.first}` vs `{c.second}`", c.n_folds, f"{c.mean_difference:+.4f}", f"{c.wins}/{c.losses}",
              f"{c.p_value:.2g}", f"{c.p_holm:.2g}", "yes" if c.significant else "no"] for c in comparisons]
     lines += [
-        "Paired comparison across folds of the most accurate pipeline of each family: two-sided Wilcoxon "
-        f"signed-rank test on the per-fold accuracies above, Holm-corrected over the {len(comparisons)} "
-        f"comparison(s) made here (alpha {ALPHA}; Demšar 2006):", "",
+        "Paired comparison across folds of every pair of pipelines (pairs fixed in advance, not chosen from the "
+        "results): two-sided Wilcoxon signed-rank test on the per-fold accuracies above, Holm-corrected over the "
+        f"{len(comparisons)} comparison(s) (alpha {ALPHA}; Demšar 2006, Holm 1979). The critical-difference "
+        "diagram below draws its bars from these same tests:", "",
         table(["comparison", "folds", "mean difference", "wins/losses", "p", "p (Holm)", "significant"], rows,
               "lrrrrrl"), "",
     ]
@@ -196,8 +300,10 @@ def _folds_section(summary: pd.DataFrame, runs: pd.DataFrame, folds: list[dict])
 
 
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
-           perf: pd.DataFrame | None = None, figures: dict | None = None, runs: pd.DataFrame | None = None) -> str:
-    """The whole page of ``suite``."""
+           perf: pd.DataFrame | None = None, figures: dict | None = None,
+           uncertainty: dict[tuple[str, str], BlockUncertainty] | None = None) -> str:
+    """The whole page of ``suite``; ``records`` scored from their predictions, ``uncertainty``
+    per (dataset, protocol) block."""
     lines = [
         f"# {suite.name}", "",
         f"{suite.description}", "",
@@ -211,13 +317,13 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
     classes = {description["dataset"]: description["classes"] for description in splits}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
         lines += [f"### `{dataset}`, protocol `{protocol}`", ""]
+        block = (uncertainty or {}).get((dataset, protocol))
         lines += _results_section(part, [record for record in records
                                          if (record["dataset"], record["protocol"]) == (dataset, protocol)],
-                                  classes[dataset])
+                                  classes[dataset], block)
         folds = next(description["folds"] for description in splits if description["dataset"] == dataset)
-        if runs is not None and len(folds) > 1:
-            block = runs[(runs["dataset"] == dataset) & (runs["protocol"] == protocol)]
-            lines += _folds_section(part, block, folds)
+        if block is not None and len(folds) > 1:
+            lines += _folds_section(part, folds, block)
         for caption, path in (figures or {}).get((dataset, protocol), []):
             lines += [f"{caption}:", "", f"![{caption}]({path.as_posix()})", ""]
     if perf is not None:

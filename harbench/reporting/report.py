@@ -7,16 +7,18 @@ from pathlib import Path
 import pandas as pd
 
 from harbench.atomic import write_text_atomically
-from harbench.datasets.catalog import dataset_ids
-from harbench.errors import HarbenchError
+from harbench.datasets.catalog import dataset_ids, get_dataset
+from harbench.errors import DataIntegrityError, HarbenchError
+from harbench.experiment import SuiteData, plan_cells, splits_name
 from harbench.reporting.aggregate import runs_table, summary_table
 from harbench.reporting.figures import suite_figures
 from harbench.reporting.index import render_index
 from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
-from harbench.reporting.significance import fold_scores
+from harbench.reporting.metrics import score_record
 from harbench.reporting.summary import render_summary
-from harbench.runner.run import SuiteData, plan_cells, splits_name
+from harbench.reporting.uncertainty import block_uncertainty, interval_columns
+from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import SUITES_DIR, Suite, load_suite
 
@@ -34,7 +36,10 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     ``suites_dir`` and the cross-dataset ``summary.md``; return the paths of the tables and
     of those two pages.
 
-    Every cell of the suite must be in the store: a report never shows a partial table.
+    Every cell of the suite must be in the store with its per-window predictions: a report
+    never shows a partial table, and every metric in it is computed from the predictions
+    (`harbench.reporting.metrics`), with the subject-bootstrap intervals and paired tests of
+    `harbench.reporting.uncertainty`.
     """
     data = SuiteData(suite, store)
     splits = []
@@ -52,24 +57,34 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
             f"{suite.name}: {len(missing)} of {len(planned)} cells have no stored result (first: {missing[0]}). "
             f"Run `harbench run {suite.name}` first."
         )
-    records = [store.load(item.cell.key) for item in planned]
+    classes = {description["dataset"]: description["classes"] for description in splits}
+    predictions = {item.cell.key: load_predictions(store, item.cell.key, item.cell.label(), suite.name)
+                   for item in planned}
+    records = [score_record(store.load(item.cell.key), predictions[item.cell.key], classes[item.cell.dataset])
+               for item in planned]
     reports_dir = Path(reports_dir)
     perf_path = reports_dir / "perf.csv"
     perf = pd.read_csv(perf_path, keep_default_na=False) if perf_path.is_file() else None
     runs = runs_table(records)
-    summary = summary_table(runs)
-    classes = {description["dataset"]: description["classes"] for description in splits}
+    uncertainty, intervals = {}, []
+    for (dataset, protocol), block_runs in runs.groupby(["dataset", "protocol"], sort=False):
+        block = block_uncertainty(summary_table(block_runs), block_runs, predictions, len(classes[dataset]),
+                                  pipeline_order=list(suite.pipelines),
+                                  unit="subjects" if get_dataset(dataset).windowed else "cases")
+        uncertainty[(dataset, protocol)] = block
+        intervals.append(interval_columns(block).assign(dataset=dataset, protocol=protocol))
+    summary = summary_table(runs, pd.concat(intervals, ignore_index=True) if intervals else None)
     figures = {}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):
         block = [record for record in records if (record["dataset"], record["protocol"]) == (dataset, protocol)]
-        scores = fold_scores(runs[(runs["dataset"] == dataset) & (runs["protocol"] == protocol)])
+        statistics = uncertainty[(dataset, protocol)]
         figures[(dataset, protocol)] = [
             (caption, path.relative_to(reports_dir)) for caption, path in
             suite_figures(part, block, classes[dataset], reports_dir / "figures", f"{suite.name}-{dataset}-{protocol}",
-                          scores)
+                          statistics.fold_scores, statistics.comparisons)
         ]
     paths = {
-        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, runs),
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, uncertainty),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.tex": render_tex(suite.name, summary),
@@ -82,6 +97,15 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     summary_page = reports_dir / "summary.md"
     write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids()))
     return [*paths, index, summary_page]
+
+
+def load_predictions(store: ResultStore, key: str, label: str, suite_name: str) -> Predictions:
+    """The stored predictions of one cell; a cell stored without them cannot be reported."""
+    try:
+        return store.load_predictions(key)
+    except DataIntegrityError as error:
+        raise MissingResultsError(f"{suite_name}: cell {label} (key {key}) has no readable per-window predictions, "
+                                  f"which every reported metric is computed from: {error}") from error
 
 
 def suite_descriptions(suites_dir: Path) -> dict[str, str]:

@@ -6,17 +6,32 @@ correct for the number of comparisons; Holm (1979), "A Simple Sequentially Rejec
 Multiple Test Procedure", Scandinavian Journal of Statistics 6:65-70. Here the pairs are
 the folds of one protocol (one held-out subject each under leave-one-subject-out), each
 fold's accuracy averaged over seeds first so that seeds do not count as independent data.
+
+The compared pairs are fixed before any result is looked at: every pair of the block's
+pipelines, in the suite file's order (`all_pairs`). The same `Comparison` list feeds the page's table and
+the critical-difference diagram's cliques (`cliques`), so both show one test and one
+correction. With fewer than `MIN_FOLDS` folds no test is run: a two-sided exact Wilcoxon test
+on 5 pairs cannot give p < 0.05 even when one pipeline wins every fold (p = 2 / 2**5).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import wilcoxon
+from scipy.stats import rankdata, wilcoxon
+from statsmodels.stats.multitest import multipletests
+
+from harbench.errors import HarbenchError
 
 ALPHA = 0.05
+MIN_FOLDS = 6
+
+
+class TooFewFoldsError(HarbenchError):
+    """A Wilcoxon test was asked for over fewer than `MIN_FOLDS` paired folds."""
 
 
 @dataclass(frozen=True)
@@ -44,22 +59,33 @@ def fold_scores(runs: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
     return table.dropna(axis=0, how="any")
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the input order."""
-    m = len(p_values)
-    order = np.argsort(p_values, kind="stable")
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, (m - rank) * p_values[index])
-        adjusted[index] = min(1.0, running)
-    return adjusted.tolist()
+def enough_folds(scores: pd.DataFrame) -> bool:
+    """Whether ``scores`` has the `MIN_FOLDS` paired folds a Wilcoxon test needs here."""
+    return len(scores) >= MIN_FOLDS
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the input order (statsmodels' ``multipletests``)."""
+    if len(p_values) == 0:
+        return []
+    return multipletests(np.asarray(p_values, dtype=float), alpha=ALPHA, method="holm")[1].tolist()
+
+
+def all_pairs(pipelines: Sequence[str]) -> list[tuple[str, str]]:
+    """Every pair of ``pipelines`` in the order given (a report gives the suite file's order):
+    the comparisons, fixed before looking at any result."""
+    names = list(dict.fromkeys(pipelines))
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
 
 
 def compare(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[Comparison]:
     """Wilcoxon signed-rank test (two-sided, zero differences split between the signs as in
     Pratt's method) for each pair of pipelines over the folds of ``scores``, Holm-corrected
-    across all the pairs."""
+    across all the pairs. Refuses fewer than `MIN_FOLDS` folds (`TooFewFoldsError`)."""
+    if not enough_folds(scores):
+        raise TooFewFoldsError(f"{len(scores)} paired folds: a Wilcoxon signed-rank test needs at least {MIN_FOLDS} "
+                               "here (with 5, two-sided, p >= 0.0625 whatever the results); use the subject "
+                               "bootstrap instead.")
     raw = []
     for first, second in pairs:
         difference = scores[first].to_numpy() - scores[second].to_numpy()
@@ -76,10 +102,32 @@ def compare(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[Comparis
             for (first, second, difference, statistic, p_value), p_holm in zip(raw, adjusted, strict=True)]
 
 
-def family_best_pairs(summary: pd.DataFrame) -> list[tuple[str, str]]:
-    """The pairs to test: the most accurate pipeline of each family against that of every other
-    family (best classical vs best deep first)."""
-    best = summary.sort_values("accuracy_mean", ascending=False).groupby("family", sort=False)["pipeline"].first()
-    order = [family for family in ("classical", "deep", "kernel") if family in best] + \
-        sorted(set(best.index) - {"classical", "deep", "kernel"})
-    return [(best[a], best[b]) for i, a in enumerate(order) for b in order[i + 1:]]
+def average_ranks(scores: pd.DataFrame) -> pd.Series:
+    """Each pipeline's rank averaged over folds (1 = most accurate in a fold, ties share the
+    mean rank; Demšar 2006), best first."""
+    ranks = rankdata(-scores.to_numpy(), axis=1, method="average")
+    return pd.Series(ranks.mean(axis=0), index=scores.columns).sort_values(kind="stable")
+
+
+def cliques(order: Sequence[str], comparisons: Sequence[Comparison]) -> list[tuple[int, int]]:
+    """Groups of pipelines with no significant difference between any two of them, as
+    (first, last) positions in ``order`` (pipelines by average rank): the maximal runs of
+    neighbours in that order joined by no significant comparison, read from
+    ``comparisons`` (the same tests as the page's table). A pair not compared raises."""
+    significant = {frozenset((c.first, c.second)): c.significant for c in comparisons}
+
+    def differs(a: str, b: str) -> bool:
+        key = frozenset((a, b))
+        if key not in significant:
+            raise HarbenchError(f"critical difference: no comparison of {a!r} and {b!r}; compare all pairs.")
+        return significant[key]
+
+    found, reach = [], 0
+    for start in range(len(order)):
+        end = start
+        while end + 1 < len(order) and not any(differs(order[i], order[end + 1]) for i in range(start, end + 1)):
+            end += 1
+        if end > start and end > reach:
+            found.append((start, end))
+        reach = max(reach, end)
+    return found

@@ -6,13 +6,25 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-import harbench
+# Version of how a cell is trained and scored (`harbench.runner.execute.run_cell`: which windows
+# train, what is recorded): part of every key. 2: learners that early-stop refit on training +
+# validation subjects, per-window predictions stored, single-threaded latency.
+EVALUATION_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One unit of work. ``config`` is the pipeline's full resolved description
-    (`harbench.models.describe`), so a changed default changes the key too."""
+    """One unit of work, and everything that determines its result.
+
+    ``config`` is the pipeline's full resolved description (`harbench.models.describe`), so a
+    changed default changes the key too; ``components`` the algorithm version of each part of
+    the pipeline (`harbench.models.registry.component_versions`; the dataset adapter's version
+    is in ``dataset_fingerprint``); ``evaluation`` the version of how a cell is trained and
+    scored (`EVALUATION_VERSION`); ``compute``, for a learner whose
+    arithmetic depends on where it runs, the backend, device and thread count it runs with
+    (None for the others), so a result from one machine or executor is never reused as
+    another's.
+    """
 
     dataset: str
     dataset_fingerprint: str
@@ -22,15 +34,19 @@ class Cell:
     pipeline: str
     config: dict
     seed: int
+    components: dict
+    evaluation: int
+    compute: dict | None = None
 
     @property
     def key(self) -> str:
-        """Hash of everything that determines the result, and the harbench version."""
-        payload = json.dumps({**asdict(self), "harbench": harbench.__version__}, sort_keys=True)
+        """Hash of everything that determines the result."""
+        payload = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
     def label(self) -> str:
-        return f"{self.dataset}/{self.protocol['name']}/fold {self.fold}/{self.pipeline}/seed {self.seed}"
+        where = f" on {self.compute['device']} ({self.compute['backend']})" if self.compute else ""
+        return f"{self.dataset}/{self.protocol['name']}/fold {self.fold}/{self.pipeline}/seed {self.seed}{where}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -28,19 +29,40 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _git_commit() -> str:
-    """Commit (with ``-dirty`` for uncommitted changes) of the harbench checkout, or of the
-    working directory when harbench is installed from a package (as in tox); '' if neither."""
+# Paths of a checkout that results and reports are written to: changes there do not make the code dirty.
+OUTPUT_PATHS = ("results", "reports")
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The commit of the code a result is computed with, and whether the checkout had changes
+    (tracked or untracked files outside `OUTPUT_PATHS`); ``commit`` is '' and ``clean`` None
+    where harbench runs from neither a git checkout nor a working directory inside one."""
+
+    commit: str
+    clean: bool | None
+    changed: tuple[str, ...] = ()
+
+
+def _git(source: Path, *arguments: str) -> str:
+    return subprocess.run(["git", "-C", str(source), *arguments], capture_output=True, text=True, timeout=10,
+                          check=True).stdout
+
+
+@lru_cache(maxsize=1)
+def git_state() -> GitState:
+    """`GitState` of the harbench checkout, or of the working directory when harbench is
+    installed from a package (as in tox, which installs the checkout it runs in)."""
     for source in (Path(harbench.__file__).resolve().parent.parent, Path.cwd()):
         try:
-            commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True,
-                                    text=True, timeout=10, check=True).stdout.strip()
-            dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-                                   capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+            commit = _git(source, "rev-parse", "HEAD").strip()
+            excluded = [f":(top,exclude){path}" for path in OUTPUT_PATHS]
+            status = _git(source, "status", "--porcelain", "--untracked-files=all", "--", ":/", *excluded)
         except (OSError, subprocess.SubprocessError):
             continue
-        return commit + ("-dirty" if dirty else "")
-    return ""
+        changed = tuple(line[3:] for line in status.splitlines() if line.strip())
+        return GitState(commit, not changed, changed)
+    return GitState("", None)
 
 
 def _thread_counts() -> dict:
@@ -60,10 +82,12 @@ def _static_environment() -> dict:
             continue
     return {"harbench": harbench.__version__, "python": platform.python_version(),
             "platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
-            "packages": versions, "git_commit": _git_commit(),
+            "packages": versions,
             "settings": {name: os.environ[name] for name in SETTINGS if name in os.environ}}
 
 
 def environment(executor: str = "in-process") -> dict:
     """Everything needed to trace where and how a result was measured."""
-    return {**_static_environment(), **_thread_counts(), "executor": executor}
+    state = git_state()
+    return {**_static_environment(), "git_commit": state.commit, "git_clean": state.clean, **_thread_counts(),
+            "executor": executor}

@@ -9,6 +9,11 @@ with in-process ones. Their results are: a worker runs each cell with as many BL
 as the process that started the run has, because OpenBLAS sums in an order that depends on
 its thread count (an lbfgs logistic regression fitted with 1 and with 2 threads predicts 2
 of 3,000 UCI HAR test windows differently), while Dask and joblib start workers with 1.
+A deep-learning framework's thread pool cannot be set that way once it runs; it follows the
+worker's OpenMP setting (1 under Dask, the CPUs per process under joblib), which changes its
+arithmetic, so each executor states the ``threads`` it gives a cell and a compute-sensitive
+cell's key names them: a result computed in-process is never reused as one computed on a
+cluster, or the other way round.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from typing import Protocol
 from harbench.errors import HarbenchError
 from harbench.parallel import available_cpus
 from harbench.runner.cells import PlannedCell
-from harbench.runner.execute import run_cell
+from harbench.runner.execute import CellResult, run_cell
 
-Finished = Iterator[tuple[PlannedCell, dict]]  # each computed cell with its record, in finishing order
+Finished = Iterator[tuple[PlannedCell, CellResult]]  # each computed cell with its result, in finishing order
 
 
 class ExecutorError(HarbenchError):
@@ -30,7 +35,7 @@ class ExecutorError(HarbenchError):
 
 
 class CellData(Protocol):
-    """What an executor needs of the suite's data (`harbench.runner.run.SuiteData`)."""
+    """What an executor needs of the suite's data (`harbench.experiment.SuiteData`)."""
 
     def windows(self, dataset: str): ...
 
@@ -39,6 +44,7 @@ class CellData(Protocol):
 
 class Executor(Protocol):
     label: str
+    threads: int | str  # the threads a cell computes with (`harbench.runner.cells.Cell.compute`)
 
     def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
         """Compute each planned cell of ``items``; yield ``(item, record)`` as each finishes."""
@@ -59,7 +65,7 @@ def cell_arguments(item: PlannedCell, data: CellData, latency_calls: int, label:
             data.splits(cell.dataset)[cell.fold], latency_calls, label)
 
 
-def run_cell_with_blas_threads(threads: int, *args) -> dict:
+def run_cell_with_blas_threads(threads: int, *args) -> CellResult:
     """`run_cell` in a worker, with the BLAS thread count of the run's own process."""
     from threadpoolctl import threadpool_limits
 
@@ -71,6 +77,9 @@ class InProcessExecutor:
     """One cell after the other in this process (the default)."""
 
     label = "in-process"
+
+    def __init__(self) -> None:
+        self.threads = available_cpus()
 
     def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
         for item in items:
@@ -85,6 +94,7 @@ class JoblibExecutor:
             raise ExecutorError(f"--jobs must be at least 1; got {n_jobs}.")
         self.n_jobs = n_jobs
         self.label = f"joblib ({n_jobs} processes)"
+        self.threads = max(1, available_cpus() // n_jobs)  # joblib's default inner thread limit for loky workers
 
     def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
         from joblib import Parallel, delayed
@@ -93,8 +103,8 @@ class JoblibExecutor:
         threads = blas_threads()
         tasks = (delayed(run_cell_with_blas_threads)(threads, *cell_arguments(item, data, latency_calls, self.label))
                  for item in items)
-        for record in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks):
-            yield by_key[record["key"]], record
+        for result in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks):
+            yield by_key[result.record["key"]], result
 
 
 class DaskExecutor:
@@ -105,6 +115,8 @@ class DaskExecutor:
     def __init__(self, scheduler: str | None = None) -> None:
         self.scheduler = scheduler
         self.label = f"dask ({scheduler})" if scheduler else f"dask (LocalCluster, {available_cpus()} workers)"
+        # Dask's nannies start workers with OMP_NUM_THREADS=1; an existing cluster's are unknown here
+        self.threads = "dask worker" if scheduler else 1
 
     def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
         try:

@@ -1,10 +1,12 @@
 """The results store: one JSON file per finished cell, written atomically.
 
-``<root>/cells/<key>.json`` holds a cell's metrics, timings and environment;
+``<root>/cells/<key>.json`` holds a cell's metrics, timings and environment and
+``<root>/cells/<key>.npz`` its per-window predictions (`harbench.runner.predictions`);
 ``<root>/splits/<name>.json`` describes a dataset's folds (subjects and class counts per
 side) so that reports and reruns need not load the data. A file is written to a temporary
 name in the same folder and renamed into place, so an interrupted run leaves either the
-whole record or nothing.
+whole record or nothing. The predictions are written before the record, so a cell whose
+record exists is complete.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harbench.atomic import write_text_atomically
+from harbench.atomic import write_bytes_atomically, write_text_atomically
 from harbench.errors import DataIntegrityError
+from harbench.runner.predictions import Predictions
 
 DEFAULT_RESULTS_DIR = Path("results")
 
@@ -34,13 +37,30 @@ class ResultStore:
     def _cell_path(self, key: str) -> Path:
         return self.root / "cells" / f"{key}.json"
 
+    def _predictions_path(self, key: str) -> Path:
+        return self.root / "cells" / f"{key}.npz"
+
     def has(self, key: str) -> bool:
         return self._cell_path(key).is_file()
+
+    def stored_keys(self) -> list[str]:
+        """Keys of every stored cell, sorted."""
+        return sorted(path.stem for path in (self.root / "cells").glob("*.json"))
 
     def load(self, key: str) -> dict:
         return _read_json(self._cell_path(key))
 
-    def save(self, key: str, record: dict) -> None:
+    def load_predictions(self, key: str) -> Predictions:
+        """The per-window predictions of the stored cell ``key``."""
+        path = self._predictions_path(key)
+        if not path.is_file():
+            raise DataIntegrityError(f"{path}: missing; the cell's record {self._cell_path(key)} has no predictions "
+                                     "beside it. Delete the record and rerun the suite.")
+        return Predictions.from_bytes(path.read_bytes(), str(path))
+
+    def save(self, key: str, record: dict, predictions: Predictions) -> None:
+        """Store a finished cell: its predictions first, then the record that marks it complete."""
+        write_bytes_atomically(self._predictions_path(key), predictions.to_bytes())
         write_text_atomically(self._cell_path(key), json.dumps(record, indent=1, sort_keys=True))
 
     def _splits_path(self, name: str) -> Path:

@@ -1,4 +1,7 @@
-"""Suite files: the recipe of one comparison table (``benchmarks/suites/<name>.toml``).
+"""Suite files: the recipe of one comparison table (``harbench/suites/<name>.toml``).
+
+The standard suites ship inside the package (`SUITES_DIR`), so ``harbench run quick`` works
+from any folder once harbench is installed; a suite of one's own is run by its path.
 
 A suite names datasets, window parameters, a protocol, pipelines with their config and
 seeds. Everything is checked when the file is read, before any data is loaded or any model
@@ -22,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SUITES_DIR = Path("benchmarks") / "suites"
+SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 _TOP_LEVEL_KEYS = {"name", "description", "datasets", "seeds", "windowing", "protocol", "pipelines",
                    "latency_calls"}
 _WINDOWING_KEYS = {"length", "step"}
@@ -63,7 +66,8 @@ def load_suite(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Suite:
         raw = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SuiteError(f"{path}: cannot read the suite file ({error}).") from error
-    return check_suite(raw, str(path))
+    shipped = path.resolve().parent == SUITES_DIR
+    return check_suite(raw, f"harbench/suites/{path.name}" if shipped else str(path))
 
 
 def _require(raw: dict, key: str, kind: type, where: str):

@@ -13,24 +13,58 @@ class CNNClassifier(KerasClassifier):
 
     ``n_conv`` blocks of Conv1D(``filters``, ``kernel_size``) -> batch normalisation (Ioffe &
     Szegedy 2015) -> ReLU, each but the last followed by max-pooling of ``pool_size``; global
-    average pooling, dropout, a dense ReLU layer of ``dense_units`` and a softmax output.
-    Batch normalisation, batch size 128 and patience 15 were picked among a handful of
-    standard variants by their UCI HAR official-split accuracy (without them the validation
-    loss is noisy and training stops early); elsewhere they are untuned defaults. Works for
-    any window length and channel count.
+    average pooling, dropout, a dense ReLU layer of ``dense_units`` and a softmax output
+    (``batch_norm=False`` leaves the normalisation out and gives the convolutions biases).
+    Works for any window length and channel count.
+
+    How the settings were chosen: the kernel size (9) and pooling (3) are Ronao & Cho's; the
+    filter and dense-layer widths, dropout, Adam at 0.001 and the 100-epoch budget are untuned
+    defaults. Batch normalisation, batches of 128 and patience 15 were chosen on the
+    validation subjects only, among six variants, by the validation accuracy of the selection
+    run at its selected (lowest validation loss) epoch; the test subjects were not looked at.
+    On ``uci_har`` (128-sample windows, step 64), official split, validation = 4 of the 21
+    training subjects (``val_fraction=0.2, val_seed=0``: subjects 8, 17, 21, 25; 5,928
+    training and 1,487 validation windows), TensorFlow backend, seeds 0 and 1:
+
+    ======================================  ===============  ===============  =====
+    variant (batch norm, batch, patience)   seed 0           seed 1           mean
+    ======================================  ===============  ===============  =====
+    yes, 128, 15 (chosen)                   0.975 (ep. 46)   0.940 (ep. 10)   0.957
+    yes, 128, 10                            0.960 (ep. 21)   0.940 (ep. 10)   0.950
+    yes, 64, 15                             0.950 (ep. 12)   0.941 (ep. 8)    0.945
+    yes, 64, 10                             0.950 (ep. 12)   0.941 (ep. 8)    0.945
+    no, 64, 10                              0.952 (ep. 13)   0.924 (ep. 3)    0.938
+    no, 128, 15                             0.915 (ep. 3)    0.937 (ep. 5)    0.926
+    ======================================  ===============  ===============  =====
+
+    The chosen variant also has the lowest mean validation loss at its selected epoch (0.135;
+    the others 0.141-0.162). The margin comes mostly from seed 0 (on seed 1 the batch-norm
+    variants are within 0.002), and without batch normalisation the selected epoch comes early
+    (3-13). Each figure is the selection run of
+    ``CNNClassifier(seed=s, refit=False, batch_norm=..., batch_size=..., patience=...).fit(
+    w.X[split.train], w.y[split.train], w.X[split.val], w.y[split.val])`` with
+    ``w = get_dataset("uci_har").load(length=128, step=64)`` and
+    ``split = make_protocol(name="official", val_fraction=0.2, val_seed=0).splits(w)[0]``,
+    read as ``history_["val_accuracy"][selected_epochs_ - 1]``. Elsewhere these settings are
+    untuned defaults.
     """
 
     def __init__(self, seed: int = 0, max_epochs: int = 100, batch_size: int = 128, learning_rate: float = 1e-3,
-                 patience: int = 15, verbose: int = 0, filters: int = 64, kernel_size: int = 9, n_conv: int = 3,
-                 pool_size: int = 3, dense_units: int = 100, dropout: float = 0.5) -> None:
+                 patience: int = 15, verbose: int = 0, refit: bool = True,
+                 optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 filters: int = 64, kernel_size: int = 9,
+                 n_conv: int = 3, pool_size: int = 3, dense_units: int = 100, dropout: float = 0.5,
+                 batch_norm: bool = True) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
-                         patience=patience, verbose=verbose)
+                         patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
+                         lr_patience=lr_patience)
         self.filters = filters
         self.kernel_size = kernel_size
         self.n_conv = n_conv
         self.pool_size = pool_size
         self.dense_units = dense_units
         self.dropout = dropout
+        self.batch_norm = batch_norm
 
     def _build(self, n_timesteps: int, n_channels: int, n_classes: int):
         import keras
@@ -39,8 +73,9 @@ class CNNClassifier(KerasClassifier):
         inputs = keras.Input(shape=(n_timesteps, n_channels))
         x = inputs
         for block in range(self.n_conv):
-            x = layers.Conv1D(self.filters, self.kernel_size, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
+            x = layers.Conv1D(self.filters, self.kernel_size, padding="same", use_bias=not self.batch_norm)(x)
+            if self.batch_norm:
+                x = layers.BatchNormalization()(x)
             x = layers.Activation("relu")(x)
             if block < self.n_conv - 1 and x.shape[1] >= self.pool_size:
                 x = layers.MaxPooling1D(self.pool_size)(x)

@@ -1,0 +1,131 @@
+"""The experiment: a suite's data, folds and cells, planned before anything is computed.
+
+Cells are keyed before any data is loaded (tsml-eval's habit of checking for a result
+first): the dataset fingerprint comes from its manifest and the folds from the stored split
+description, so a rerun with nothing new loads no data and trains nothing. The runner
+computes what is planned here; reports and deploy read the same plan, and neither imports
+the runner's run loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from harbench.datasets.catalog import get_dataset
+from harbench.datasets.protocols import Split, make_protocol
+from harbench.datasets.windowset import WindowSet
+from harbench.errors import SuiteError
+from harbench.models.registry import PipelineContext, component_versions, describe, make_pipeline
+from harbench.parallel import available_cpus
+from harbench.runner.cells import EVALUATION_VERSION, Cell, PlannedCell
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import Suite
+
+
+def splits_name(dataset: str, fingerprint: str, protocol: dict) -> str:
+    digest = hashlib.sha256(json.dumps(protocol, sort_keys=True).encode()).hexdigest()[:12]
+    return f"{dataset}-{fingerprint}-{protocol['name']}-{digest}"
+
+
+def describe_splits(windows: WindowSet, splits: list[Split]) -> dict:
+    """Folds, subjects and class counts of each side, and the data layout: what reports show."""
+    def counts(indices: np.ndarray) -> dict[str, int]:
+        return windows.subset(indices).class_counts() if len(indices) else dict.fromkeys(windows.classes, 0)
+
+    return {
+        "dataset": windows.name, "fingerprint": windows.fingerprint, "fs": windows.fs,
+        "channels": list(windows.channels), "units": list(windows.units), "classes": list(windows.classes),
+        "windowing": windows.params, "n_windows": len(windows), "class_counts": windows.class_counts(),
+        "folds": [
+            {"fold": split.fold,
+             "subjects": {side: sorted(int(s) for s in np.unique(windows.subjects[getattr(split, side)]))
+                          for side in ("train", "val", "test")},
+             "class_counts": {side: counts(getattr(split, side)) for side in ("train", "val", "test")}}
+            for split in splits
+        ],
+    }
+
+
+class SuiteData:
+    """Loads each dataset and its splits at most once, and only when a cell needs them."""
+
+    def __init__(self, suite: Suite, store: ResultStore) -> None:
+        self.suite, self.store = suite, store
+        self._windows: dict[str, WindowSet] = {}
+        self._splits: dict[str, list[Split]] = {}
+
+    def windowing(self, dataset: str) -> dict:
+        """Window length and step for a dataset of recordings; nothing for one of fixed series."""
+        spec = get_dataset(dataset)
+        if not spec.windowed:
+            return {}
+        return {"length": self.suite.windowing.get("length", spec.default_length),
+                "step": self.suite.windowing.get("step", spec.default_step)}
+
+    def fingerprint(self, dataset: str) -> str:
+        return get_dataset(dataset).fingerprint(**self.windowing(dataset))
+
+    def windows(self, dataset: str) -> WindowSet:
+        if dataset not in self._windows:
+            self._windows[dataset] = get_dataset(dataset).load(**self.windowing(dataset))
+        return self._windows[dataset]
+
+    def splits(self, dataset: str) -> list[Split]:
+        if dataset not in self._splits:
+            self._splits[dataset] = make_protocol(**self.suite.protocol).splits(self.windows(dataset))
+        return self._splits[dataset]
+
+    def split_description(self, dataset: str) -> dict:
+        name = splits_name(dataset, self.fingerprint(dataset), self.suite.protocol)
+        description = self.store.load_splits(name)
+        if description is None:
+            description = describe_splits(self.windows(dataset), self.splits(dataset))
+            self.store.save_splits(name, description)
+        return description
+
+
+def check_selection(suite: Suite, pipelines: list[str] | None, seeds: list[int] | None) -> None:
+    """Refuse ``pipelines`` or ``seeds`` that ``suite`` does not have, listing those it has."""
+    unknown_pipelines = sorted(set(pipelines or ()) - set(suite.pipelines))
+    if unknown_pipelines:
+        raise SuiteError(f"{suite.name}: no pipeline(s) {unknown_pipelines} in the suite; it has "
+                         f"{', '.join(suite.pipelines)}. Add them to {suite.path or 'the suite file'} to run them.")
+    unknown_seeds = sorted(set(seeds or ()) - set(suite.seeds))
+    if unknown_seeds:
+        raise SuiteError(f"{suite.name}: no seed(s) {unknown_seeds} in the suite; it has {list(suite.seeds)}. "
+                         f"Add them to {suite.path or 'the suite file'} to run them.")
+
+
+def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None,
+               seeds: list[int] | None = None, threads: int | str | None = None) -> list[PlannedCell]:
+    """Every cell of ``suite`` (optionally only some pipelines or seeds), in run order.
+
+    ``threads`` is what the executor gives each cell (`harbench.runner.executors.Executor.threads`;
+    the in-process executor's, every available CPU, by default): it enters the key of cells whose
+    learner is compute-sensitive."""
+    check_selection(suite, pipelines, seeds)
+    threads = available_cpus() if threads is None else threads
+    planned = []
+    for dataset in suite.datasets:
+        description = data.split_description(dataset)
+        context = PipelineContext(fs=description["fs"], channels=tuple(description["channels"]),
+                                  units=tuple(description["units"]))
+        for fold in range(len(description["folds"])):
+            for pipeline, config in suite.pipelines.items():
+                if pipelines and pipeline not in pipelines:
+                    continue
+                for seed in suite.seeds:
+                    if seeds and seed not in seeds:
+                        continue
+                    model = make_pipeline(pipeline, context, seed, config)
+                    compute = model.compute_description()
+                    cell = Cell(dataset=dataset, dataset_fingerprint=description["fingerprint"],
+                                windowing=description["windowing"], protocol=suite.protocol, fold=fold,
+                                pipeline=pipeline, config=describe(model), seed=seed,
+                                components=component_versions(pipeline, model), evaluation=EVALUATION_VERSION,
+                                compute=None if compute is None else {**compute, "threads": threads})
+                    planned.append(PlannedCell(cell, config))
+    return planned

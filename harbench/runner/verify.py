@@ -1,0 +1,99 @@
+"""`harbench verify`: recompute stored cells with the current code and compare.
+
+A stored result is citable only if the code it names still produces it. Verification plans a
+suite's cells exactly as `harbench run` does (so a cell whose key changed, because a
+component's version or its configuration did, is reported as not stored), recomputes each
+selected stored cell in this process, and compares what must reproduce exactly: the test
+windows, the predicted class of every window, accuracy and macro-F1. Class probabilities are
+compared within `PROBABILITY_TOLERANCE` (a different BLAS build may round differently in the
+last bits). Timings are not compared: they are measurements, not results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from harbench.experiment import SuiteData, plan_cells
+from harbench.runner.cells import PlannedCell
+from harbench.runner.execute import run_cell
+from harbench.runner.predictions import Predictions
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import Suite
+
+PROBABILITY_TOLERANCE = 1e-5
+SAMPLE_SEED = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome for one planned cell: ``status`` is ``identical``, ``mismatch`` or
+    ``missing`` (no stored result under the key the current code gives it)."""
+
+    label: str
+    key: str
+    status: str
+    differences: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "identical"
+
+    def line(self) -> str:
+        details = f": {'; '.join(self.differences)}" if self.differences else ""
+        return f"{self.status.upper():9s} {self.label} [{self.key}]{details}"
+
+
+def compare(stored: dict, stored_predictions: Predictions, recomputed: dict,
+            recomputed_predictions: Predictions) -> list[str]:
+    """What differs between a stored cell and its recomputation (empty if nothing that must
+    reproduce does)."""
+    differences = stored_predictions.same_as(recomputed_predictions)
+    for metric in ("accuracy", "macro_f1"):
+        if stored[metric] != recomputed[metric]:
+            differences.append(f"{metric} {stored[metric]!r} stored, {recomputed[metric]!r} now")
+    mine, theirs = stored_predictions.proba, recomputed_predictions.proba
+    if (mine is None) != (theirs is None):
+        differences.append("probabilities stored but not given now" if theirs is None else
+                           "probabilities given now but not stored")
+    elif mine is not None and (mine.shape != theirs.shape or
+                               np.abs(mine - theirs).max(initial=0.0) > PROBABILITY_TOLERANCE):
+        gap = np.abs(mine - theirs).max() if mine.shape == theirs.shape else float("nan")
+        differences.append(f"probabilities differ by up to {gap:.3g} (tolerance {PROBABILITY_TOLERANCE:g})")
+    return differences
+
+
+def select(planned: list[PlannedCell], sample: int | None) -> list[PlannedCell]:
+    """``sample`` cells drawn from ``planned`` with a fixed seed (all of them when None),
+    kept in run order."""
+    if sample is None or sample >= len(planned):
+        return planned
+    chosen = np.random.default_rng(SAMPLE_SEED).choice(len(planned), size=sample, replace=False)
+    return [planned[index] for index in sorted(chosen)]
+
+
+def verify_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None,
+                 seeds: list[int] | None = None, sample: int | None = None,
+                 log: Callable[[str], None] = print) -> list[Verdict]:
+    """Recompute the selected stored cells of ``suite`` and compare each with what is stored;
+    log and return one `Verdict` per selected cell."""
+    data = SuiteData(suite, store)
+    verdicts = []
+    for item in select(plan_cells(suite, data, pipelines, seeds), sample):
+        cell = item.cell
+        if not store.has(cell.key):
+            verdict = Verdict(cell.label(), cell.key, "missing",
+                              ("no result stored under the key the current code gives this cell: its code, "
+                               "configuration or data changed since, or it was never run",))
+        else:
+            result = run_cell(cell, item.pipeline_config, data.windows(cell.dataset),
+                              data.splits(cell.dataset)[cell.fold], latency_calls=1, executor="verify")
+            differences = compare(store.load(cell.key), store.load_predictions(cell.key), result.record,
+                                  result.predictions)
+            verdict = Verdict(cell.label(), cell.key, "mismatch" if differences else "identical",
+                              tuple(differences))
+        log(verdict.line())
+        verdicts.append(verdict)
+    return verdicts

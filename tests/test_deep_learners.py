@@ -1,0 +1,206 @@
+"""Keras learners: the refit on training + validation windows, and both supported backends.
+
+Keras picks its backend when it is first imported, so each backend is exercised in a fresh
+subprocess (``KERAS_BACKEND`` set before anything imports Keras); the refit tests run in this
+process on the default backend.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harbench.models import PipelineContext, make_pipeline
+from harbench.models.deep import backend
+from harbench.models.deep.backend import BackendError, compute_description, require_backend
+from harbench.models.persistence import PersistenceError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEEP_IDS = ("cnn", "lstm", "bilstm", "cnn_lstm", "convlstm", "deepconvlstm", "resnet")
+CONTEXT = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z"), units=("g", "g", "g"))
+TINY = {"cnn": {"filters": 8, "dense_units": 8}, "lstm": {"units": 8}, "bilstm": {"units": 4},
+        "cnn_lstm": {"filters": 4, "lstm_units": 4}, "convlstm": {"filters": 4, "dense_units": 4},
+        "deepconvlstm": {"filters": 4, "lstm_units": 4}, "resnet": {"block_filters": [4, 4, 4]}}
+SMALL_CNN = {"filters": 8, "dense_units": 8, "batch_size": 16}
+
+
+def _windows(n: int, seed: int, steps: int = 32, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Three classes of sine windows (1, 4 and 7 Hz) in noise."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    t = np.arange(steps) / 50.0
+    X = np.sin(2 * np.pi * (1 + 3 * y)[:, None, None] * t[None, :, None]) + rng.normal(0, 0.3, (n, steps, channels))
+    return X.astype(np.float32), y
+
+
+CHILD = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from harbench.models import make_pipeline
+    from harbench.models.deep.backend import compute_description
+    from tests.test_deep_learners import CONTEXT, DEEP_IDS, TINY, _windows
+
+    X, y = _windows(24, seed=0)
+    X_val, y_val = _windows(12, seed=1)
+    X_new, _ = _windows(10, seed=2)
+    repeats = int(sys.argv[1])
+    report = {"compute": compute_description(), "learners": {}}
+    for pipeline_id in DEEP_IDS:
+        config = {**TINY[pipeline_id], "max_epochs": 2, "patience": 1, "batch_size": 8}
+        fits = [make_pipeline(pipeline_id, CONTEXT, 3, config).fit(X, y, X_val, y_val) for _ in range(repeats)]
+        probabilities = [fit.predict_proba(X_new) for fit in fits]
+        report["learners"][pipeline_id] = {
+            "predict_shape": list(fits[0].predict(X_new).shape),
+            "proba_shape": list(probabilities[0].shape),
+            "max_row_sum_error": float(np.abs(probabilities[0].sum(axis=1) - 1).max()),
+            "same_seed_identical": all(np.array_equal(probabilities[0], other) for other in probabilities[1:]),
+            "refit_on_validation": fits[0].refit_on_validation_,
+        }
+    import keras
+    report["keras_backend"] = keras.config.backend()
+    print("REPORT " + json.dumps(report))
+""")
+
+
+def _run_child(code: str, keras_backend: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KERAS_BACKEND": keras_backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("keras_backend", ["tensorflow", "jax"])
+def test_every_deep_learner_trains_and_predicts_deterministically_under_each_backend(keras_backend):
+    """Each learner is fitted twice with one seed and must predict identical probabilities; on the
+    backend this process runs, tests/test_models.py already checks that for every deep learner
+    (a fit costs seconds of graph tracing or XLA compilation even on tiny data), so one fit suffices."""
+    repeats = 1 if keras_backend == backend.active_backend() else 2
+    result = _run_child(CHILD, keras_backend, str(repeats))
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
+    assert result.returncode == 0 and lines, result.stderr[-3000:]
+    report = json.loads(lines[-1].removeprefix("REPORT "))
+    assert report["keras_backend"] == keras_backend
+    assert report["compute"] == {"backend": keras_backend, "device": "cpu"}
+    assert set(report["learners"]) == set(DEEP_IDS)
+    for pipeline_id, learner in report["learners"].items():
+        assert learner["predict_shape"] == [10] and learner["proba_shape"] == [10, 3], pipeline_id
+        assert learner["max_row_sum_error"] < 1e-5, pipeline_id
+        assert learner["same_seed_identical"], f"{pipeline_id}: one seed gave two different models"
+        assert learner["refit_on_validation"], pipeline_id
+
+
+@pytest.mark.parametrize("name, message", [
+    ("torch", r"KERAS_BACKEND='torch' is not supported .*Keras offers it.*'tensorflow' and 'jax'"),
+    ("nonsense", r"KERAS_BACKEND='nonsense' is not supported .*Keras has no such backend.*'tensorflow' and 'jax'"),
+])
+def test_an_unsupported_backend_fails_before_any_work_naming_the_supported_ones(name, message):
+    code = textwrap.dedent("""
+        import sys
+        from harbench.models import make_pipeline
+        from tests.test_deep_learners import CONTEXT, _windows
+        X, y = _windows(12, seed=0)
+        try:
+            make_pipeline("cnn", CONTEXT, 0, {"max_epochs": 1}).fit(X, y, X, y)
+        except Exception as error:
+            print(type(error).__name__, error)
+            print("keras imported:", "keras" in sys.modules)
+    """)
+    result = _run_child(code, name, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("BackendError "), result.stdout + result.stderr[-3000:]
+    assert re.search(message, result.stdout), result.stdout
+    assert "keras imported: False" in result.stdout
+
+
+def test_a_missing_backend_names_the_package_to_install(monkeypatch):
+    monkeypatch.setattr(backend, "active_backend", lambda: "jax")
+    monkeypatch.setitem(sys.modules, "jax", None)  # find_spec answers None: as if not installed
+    with pytest.raises(BackendError, match=r"KERAS_BACKEND='jax' needs .*jax.*pip install 'jax\[cpu\]'"):
+        require_backend()
+
+
+@pytest.mark.slow
+def test_compute_description_names_the_backend_and_device_in_this_process():
+    assert compute_description() == {"backend": "tensorflow", "device": "cpu"}
+    assert make_pipeline("resnet", CONTEXT, 0).compute_description() == compute_description()
+
+
+@pytest.fixture(scope="module")
+def refitted():
+    X, y = _windows(60, seed=0)
+    X_val, y_val = _windows(30, seed=1)
+    config = {**SMALL_CNN, "max_epochs": 12, "patience": 4, "learning_rate": 0.01}
+    return make_pipeline("cnn", CONTEXT, 0, config).fit(X, y, X_val, y_val), (X, X_val)
+
+
+@pytest.mark.slow
+def test_refit_trains_on_training_and_validation_windows_for_the_selected_epochs(refitted):
+    model, (X, X_val) = refitted
+    history = model.history_
+    assert model.refit_on_validation_ is True
+    assert model.selected_epochs_ == int(np.argmin(history["val_loss"])) + 1
+    assert len(history["refit_loss"]) == len(history["refit_accuracy"]) == model.selected_epochs_
+    assert model.epochs_run_ == len(history["loss"]) + model.selected_epochs_
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(history)
+    both = np.concatenate([X, X_val])
+    np.testing.assert_allclose(model.channel_mean_, both.mean(axis=(0, 1)), rtol=1e-5)
+    np.testing.assert_allclose(model.channel_std_, both.std(axis=(0, 1)), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_saved_learner_loads_and_predicts_the_same(refitted, tmp_path):
+    model, (X, _) = refitted
+    model.save_fitted(tmp_path)
+    config = {**SMALL_CNN, "max_epochs": 12, "patience": 4, "learning_rate": 0.01}
+    loaded = make_pipeline("cnn", CONTEXT, 0, config).load_fitted(tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.refit_on_validation_ and loaded.selected_epochs_ == model.selected_epochs_
+    (tmp_path / "keras_state.json").unlink()
+    with pytest.raises(PersistenceError, match=r"keras_state\.json are missing"):
+        make_pipeline("cnn", CONTEXT, 0, config).load_fitted(tmp_path)
+
+
+@pytest.mark.slow
+def test_refit_replays_the_learning_rates_of_the_selection_run():
+    """At a tiny learning rate the validation loss keeps falling, by less than ReduceLROnPlateau's
+    ``min_delta`` (1e-4) but enough for early stopping: the rate is halved while the best epoch
+    keeps moving on, so the selected epochs span several rates."""
+    X, y = _windows(48, seed=0)
+    X_val, y_val = _windows(24, seed=1)
+    config = {**SMALL_CNN, "max_epochs": 4, "patience": 2, "learning_rate": 1e-6, "dropout": 0.0,
+              "batch_norm": False}
+    model = make_pipeline("cnn", CONTEXT, 0, config).fit(X, y, X_val, y_val)
+    rates = model.history_["learning_rate"]
+    assert len(rates) == len(model.history_["loss"]) and rates[0] == pytest.approx(1e-6)
+    selected = rates[:model.selected_epochs_]
+    assert min(selected) < max(selected), f"the test needs a halved rate within the selected epochs: {rates}"
+    assert model.history_["refit_learning_rate"] == selected
+
+
+@pytest.mark.slow
+def test_without_refit_the_selection_run_is_kept():
+    X, y = _windows(60, seed=0)
+    X_val, y_val = _windows(30, seed=1)
+    config = {**SMALL_CNN, "max_epochs": 6, "patience": 4, "learning_rate": 0.01, "refit": False}
+    model = make_pipeline("cnn", CONTEXT, 0, config).fit(X, y, X_val, y_val)
+    assert model.refit_on_validation_ is False and "refit_loss" not in model.history_
+    assert model.epochs_run_ == len(model.history_["loss"])
+    np.testing.assert_allclose(model.channel_mean_, X.mean(axis=(0, 1)), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_without_validation_windows_training_runs_max_epochs():
+    X, y = _windows(60, seed=0)
+    model = make_pipeline("cnn", CONTEXT, 0, {**SMALL_CNN, "max_epochs": 3}).fit(X, y)
+    assert model.selected_epochs_ == model.epochs_run_ == 3
+    assert model.refit_on_validation_ is False
+    assert set(model.history_) == {"loss", "accuracy", "learning_rate"}
