@@ -1,0 +1,133 @@
+"""Which Keras backend the deep learners run on, and how each is made deterministic.
+
+Keras 3 picks its backend once, from ``KERAS_BACKEND``, when ``keras`` is first imported.
+harbench's deep learners support two: ``tensorflow`` (the default, as before) and ``jax``.
+Keras also offers ``torch``, ``numpy`` and ``openvino``; harbench refuses them before any
+work: ``numpy`` and ``openvino`` cannot train, and harbench has no determinism settings or
+tests for ``torch``.
+
+Determinism per backend (`make_deterministic`): ``keras.utils.set_random_seed`` seeds Python,
+NumPy, the backend and Keras' global seed generator, so a network is initialised, shuffled
+and dropped out the same way for a seed on every backend. On TensorFlow, op determinism is
+switched on as well (``tf.config.experimental.enable_op_determinism``). On JAX, XLA's CPU
+kernels are deterministic as they are, and on a GPU ``--xla_gpu_deterministic_ops=true`` is
+added to ``XLA_FLAGS`` when this module is imported with the JAX backend selected (XLA reads
+the flags once, so this must happen before JAX starts; importing this module first does it).
+A seed gives the same predictions within one backend and device; two backends, or a CPU and
+a GPU, may differ in the last bits and hence in a few predictions, which is why
+`compute_description` belongs in a result's key.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+
+from harbench.errors import HarbenchError
+
+DEFAULT_BACKEND = "tensorflow"
+SUPPORTED_BACKENDS = ("tensorflow", "jax")
+# What to install for each supported backend: the CPU package first, then the accelerator one.
+INSTALL_HINTS = {
+    "tensorflow": "pip install tensorflow-cpu (CPU) or pip install 'tensorflow[and-cuda]' (NVIDIA GPU)",
+    "jax": "pip install 'jax[cpu]' (CPU) or pip install 'jax[cuda12]' (NVIDIA GPU)",
+}
+_KERAS_ONLY = {
+    "torch": "harbench has no determinism settings or tests for it",
+    "numpy": "it can only run inference, not train",
+    "openvino": "it can only run inference, not train",
+}
+_JAX_DETERMINISM_FLAG = "--xla_gpu_deterministic_ops=true"
+
+
+class BackendError(HarbenchError, RuntimeError):
+    """``KERAS_BACKEND`` names a backend that harbench does not support or that is not installed."""
+
+
+def active_backend() -> str:
+    """The Keras backend the deep learners use: Keras' own answer once ``keras`` is imported,
+    else ``KERAS_BACKEND`` (``tensorflow`` when unset or empty). Imports no framework."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].config.backend()
+    return os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+
+
+def require_backend() -> str:
+    """The active backend, after checking that harbench supports it and that it is installed.
+
+    Raises
+    ------
+    BackendError
+        Naming the backend, the supported ones and the ``pip install`` command that provides it.
+        Checked with ``importlib.util.find_spec``: no framework is imported.
+    """
+    name = active_backend()
+    supported = " and ".join(f"'{backend}'" for backend in SUPPORTED_BACKENDS)
+    if name not in SUPPORTED_BACKENDS:
+        why = f"Keras offers it, but {_KERAS_ONLY[name]}" if name in _KERAS_ONLY else "Keras has no such backend"
+        raise BackendError(
+            f"KERAS_BACKEND={name!r} is not supported by harbench's deep learners ({why}). Supported backends: "
+            f"{supported} (default 'tensorflow'); set KERAS_BACKEND to one of them, e.g. KERAS_BACKEND=jax."
+        )
+    missing = [module for module in (name, "keras") if importlib.util.find_spec(module) is None]
+    if missing:
+        install = INSTALL_HINTS[name] if name in missing else "pip install keras"
+        raise BackendError(
+            f"KERAS_BACKEND={name!r} needs the Python package(s) {', '.join(missing)}, which are not installed. "
+            f"Install with: {install}; or choose the other supported backend ({supported})."
+        )
+    return name
+
+
+def make_deterministic(seed: int) -> None:
+    """Seed everything a Keras fit draws from and switch on the backend's deterministic kernels."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if active_backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def compute_description() -> dict:
+    """``{"backend": ..., "device": ...}``: what a deep result was computed with.
+
+    ``device`` is ``"cpu"`` when the backend computes on the CPU, else the accelerator's name
+    as its framework reports it (e.g. ``"NVIDIA H100 80GB HBM3"``). The backend name costs
+    nothing; the device needs the backend framework imported (TensorFlow about 4 s on a small
+    CPU, JAX under 1 s), which every deep fit imports anyway. Keras itself is not imported.
+    The answer is cached per backend for the process.
+    """
+    backend = require_backend()
+    return {"backend": backend, "device": _device(backend)}
+
+
+@functools.cache
+def _device(backend: str) -> str:
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return "cpu" if device.platform == "cpu" else str(device.device_kind)
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "cpu"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return str(details.get("device_name", gpus[0].name))
+
+
+def _configure_environment() -> None:
+    """Run once at import, before Keras or JAX is imported by the deep learners."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("KERAS_BACKEND"):
+        os.environ["KERAS_BACKEND"] = DEFAULT_BACKEND
+    if os.environ["KERAS_BACKEND"] == "jax" and _JAX_DETERMINISM_FLAG not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_JAX_DETERMINISM_FLAG}".strip()
+
+
+_configure_environment()
