@@ -21,6 +21,7 @@ FAST = {"cnn": {**TRAIN_FAST, "filters": 16, "dense_units": 16},
         "inception_time": {**TRAIN_FAST, "max_epochs": 30, "patience": 30, "learning_rate": 0.003, "depth": 3,
                            "filters": 8, "bottleneck": 8, "kernel_sizes": [9, 5, 3]},
         "minirocket": {"n_kernels": 84},
+        "rocket": {"n_kernels": 84},
         "multirocket_hydra": {"n_kernels": 4, "n_groups": 8, "n_multirocket_kernels": 84},
         "quant": {"n_estimators": 50},
         **{pipeline: {"features": {"parameters": "minimal"}} for pipeline in pipeline_ids()

@@ -22,6 +22,7 @@ from harbench.models.minirocket import MiniRocketClassifier
 from harbench.models.multirocket_hydra import MultiRocketHydraClassifier
 from harbench.models.quant import QUANTClassifier
 from harbench.models.registry import PipelineContext, register_feature_set, register_learner, register_model
+from harbench.models.rocket import RocketClassifier
 
 
 @register_feature_set("handcrafted")
@@ -96,4 +97,5 @@ register_model("resnet")(ResNetClassifier)
 register_model("inception_time")(InceptionTimeClassifier)
 register_model("minirocket")(MiniRocketClassifier)
 register_model("quant")(QUANTClassifier)
+register_model("rocket")(RocketClassifier)
 register_model("multirocket_hydra")(MultiRocketHydraClassifier)

@@ -76,10 +76,19 @@ def body_acceleration(X: np.ndarray, layout: Layout) -> np.ndarray:
     return np.concatenate([X, body.astype(X.dtype)], axis=2)
 
 
+def z_normalised(X: np.ndarray, layout: Layout) -> np.ndarray:
+    """Each window's channels z-normalised over time (mean 0, standard deviation 1; a constant
+    channel becomes 0), the usual input of the UCR/UEA time-series classifiers, which drops the
+    signal's level (for inertial data: the orientation of gravity)."""
+    centred = X - X.mean(axis=1, keepdims=True)
+    return (centred / np.maximum(X.std(axis=1, keepdims=True), 1e-8)).astype(X.dtype)
+
+
 REPRESENTATIONS: dict[str, Representation] = {
     "raw": Representation(lambda X, layout: X, 1, "the windows as recorded"),
     "body_acceleration": Representation(body_acceleration, 1, "the raw channels and each accelerometer's body "
                                         "acceleration (minus its 0.3 Hz low-pass)"),
+    "z_normalised": Representation(z_normalised, 1, "each window's channels z-normalised over time"),
 }
 
 

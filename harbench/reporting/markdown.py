@@ -230,9 +230,11 @@ def _environment_section(records: list[dict]) -> list[str]:
             lines += [f"Environment {number} ({len(members)} of {len(records)} runs):", ""]
         packages = ", ".join(f"{name} {version}" for name, version in sorted(environment["packages"].items()))
         pools = ", ".join(f"{name}: {count}" for name, count in sorted(environment["thread_pools"].items()))
+        clean = {True: "clean tree", False: "DIRTY tree: uncommitted changes", None: "tree state unknown"}
         lines += [
             "```",
-            f"harbench   {environment['harbench']} (git {environment['git_commit'] or 'unknown'})",
+            f"harbench   {environment['harbench']} (git {environment['git_commit'] or 'unknown'}, "
+            f"{clean[environment.get('git_clean')]})",
             f"python     {environment['python']} on {environment['platform']}",
             f"cpu        {environment['cpu']} ({environment['cpu_count']} logical cpus, "
             f"{environment['cpus_available']} available)",
@@ -242,9 +244,26 @@ def _environment_section(records: list[dict]) -> list[str]:
               if environment.get("settings") else []),
             "```", "",
         ]
+    lines += _compute_lines(records)
     fingerprints = sorted({f"{record['dataset']}: {record['dataset_fingerprint']}" for record in records})
     lines += ["Data fingerprints: " + "; ".join(f"`{item}`" for item in fingerprints) + ".", ""]
     return lines
+
+
+def _compute_lines(records: list[dict]) -> list[str]:
+    """Where each compute-sensitive pipeline (a deep learner) ran: backend, device, threads.
+    Its timings compare only with others on the same device."""
+    where: dict[str, set[str]] = {}
+    for record in records:
+        compute = (record.get("provenance") or {}).get("compute")
+        if compute:
+            where.setdefault(record["pipeline"], set()).add(
+                f"{compute['device']} ({compute['backend']}, {compute['threads']} threads)")
+    if not where:
+        return []
+    rows = [[f"`{pipeline}`", "; ".join(sorted(devices))] for pipeline, devices in where.items()]
+    return ["Device of each deep learner's runs (part of their results' keys; compare timings within one device "
+            "only):", "", table(["pipeline", "device (backend, threads)"], rows), ""]
 
 
 def _perf_section(perf: pd.DataFrame) -> list[str]:

@@ -14,7 +14,7 @@ import harbench
 from harbench.parallel import available_cpus
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
-            "tensorflow", "keras", "aeon", "numba", "pooch", "threadpoolctl")
+            "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
 # Settings read from the environment that change speed or numerics of the measured code.
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
 

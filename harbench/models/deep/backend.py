@@ -21,6 +21,7 @@ a GPU, may differ in the last bits and hence in a few predictions, which is why
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -97,16 +98,29 @@ def compute_description() -> dict:
 
     ``device`` is ``"cpu"`` when the backend computes on the CPU, else the accelerator's name
     as its framework reports it (e.g. ``"NVIDIA H100 80GB HBM3"``). The backend name costs
-    nothing; the device needs the backend framework imported (TensorFlow about 4 s on a small
-    CPU, JAX under 1 s), which every deep fit imports anyway. Keras itself is not imported.
-    The answer is cached per backend for the process.
+    nothing. Where only a CPU build of the framework is installed (``tensorflow-cpu``, or
+    ``jax`` without a CUDA or ROCm plugin) the device is ``"cpu"`` without importing anything,
+    so planning a run whose cells are all stored imports no framework; otherwise the framework
+    is asked (TensorFlow about 4 s to import on a small CPU, JAX under 1 s). Keras itself is
+    not imported. The answer is cached per backend for the process.
     """
     backend = require_backend()
     return {"backend": backend, "device": _device(backend)}
 
 
+def _cpu_build_only(backend: str) -> bool:
+    """Whether the installed framework of ``backend`` can only compute on the CPU, read from
+    the installed distributions' names (no import)."""
+    installed = {(dist.metadata["Name"] or "").lower().replace("_", "-") for dist in importlib.metadata.distributions()}
+    if backend == "tensorflow":
+        return "tensorflow-cpu" in installed and "tensorflow" not in installed
+    return not any(name.startswith(("jax-cuda", "jax-rocm", "jaxlib-cuda")) for name in installed)
+
+
 @functools.cache
 def _device(backend: str) -> str:
+    if _cpu_build_only(backend):
+        return "cpu"
     if backend == "jax":
         import jax
 
