@@ -13,7 +13,7 @@ from pathlib import Path
 
 import harbench
 from harbench.deploy.commands import add_commands
-from harbench.errors import HarbenchError
+from harbench.errors import HarbenchError, SuiteError
 
 SHIPPED_SUITES = Path(harbench.__file__).resolve().parent / "suites"  # `harbench.runner.suite.SUITES_DIR`
 
@@ -45,11 +45,14 @@ def _run(args: argparse.Namespace) -> None:
     from harbench.runner.store import ResultStore
     from harbench.runner.suite import load_suite
 
-    suite = load_suite(args.suite, Path(args.suites_dir))
+    if len(args.suites) > 1 and (args.pipelines or args.seeds):
+        raise SuiteError("--pipelines and --seeds select from one suite; name a single suite with them.")
+    suites = [load_suite(name, Path(args.suites_dir)) for name in args.suites]  # every file checked first
     executor = make_executor(args.jobs, args.dask, args.dask_scheduler)
-    run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
-              dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor,
-              allow_dirty=args.allow_dirty)
+    for suite in suites:
+        run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
+                  dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor,
+                  allow_dirty=args.allow_dirty)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -66,15 +69,25 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _prune(args: argparse.Namespace) -> None:
+    from harbench.runner.prune import prune
+    from harbench.runner.store import ResultStore
+    from harbench.runner.suite import load_suite
+
+    suites = [load_suite(name, Path(args.suites_dir)) for name in args.suites]
+    prune(suites, ResultStore(Path(args.results_dir)), dry_run=args.dry_run, log=functools.partial(print, flush=True))
+
+
 def _report(args: argparse.Namespace) -> None:
     from harbench.reporting.report import write_report
     from harbench.runner.store import ResultStore
     from harbench.runner.suite import load_suite
 
-    suite = load_suite(args.suite, Path(args.suites_dir))
-    for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir),
-                             Path(args.suites_dir)):
-        print(f"wrote {path}")
+    suites = [load_suite(name, Path(args.suites_dir)) for name in args.suites]
+    for suite in suites:
+        for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir),
+                                 Path(args.suites_dir)):
+            print(f"wrote {path}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(handler=_fetch)
 
     run = commands.add_parser("run", parents=[common], help="compute every missing cell of a suite")
-    run.add_argument("suite", help="suite name (a file <name>.toml in --suites-dir) or path to a .toml file")
+    run.add_argument("suites", nargs="+", metavar="SUITE", help="suite name (a file <name>.toml in --suites-dir) "
+                     "or path to a .toml file; several run one after the other")
     run.add_argument("--pipelines", nargs="+", metavar="ID", help="only these pipelines of the suite")
     run.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="only these seeds of the suite")
     run.add_argument("--dry-run", action="store_true", help="show what would be computed, compute nothing")
@@ -122,10 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "seed")
     verify.set_defaults(handler=_verify)
 
+    prune = commands.add_parser("prune", parents=[common], help="remove stored cells of the suites' datasets and "
+                                "protocols that the current code and suite files no longer plan")
+    prune.add_argument("suites", nargs="+", metavar="SUITE", help="suite names or paths; give every suite that "
+                       "shares a dataset and protocol, or the cells of the others are removed too")
+    prune.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    prune.set_defaults(handler=_prune)
+
     report = commands.add_parser("report", parents=[common],
                                  help="write reports/<suite>.md, .csv, .runs.csv, .tex, figures and the "
                                  "reports/README.md index from stored results")
-    report.add_argument("suite", help="suite name or path to a .toml file")
+    report.add_argument("suites", nargs="+", metavar="SUITE", help="suite name or path to a .toml file; several are "
+                        "reported one after the other (a suite whose stored inputs have not changed since its "
+                        "report was written is left as it is)")
     report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
     report.set_defaults(handler=_report)
     add_commands(commands, common)

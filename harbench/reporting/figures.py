@@ -16,7 +16,7 @@ from harbench.atomic import write_bytes_atomically
 from harbench.reporting.aggregate import per_class_f1
 from harbench.reporting.significance import ALPHA, Comparison, average_ranks, cliques
 
-FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange", "kernel": "tab:green"}
+FAMILY_COLOURS = {"classical": "tab:blue", "deep": "tab:orange", "kernel": "tab:green", "interval": "tab:purple"}
 
 
 def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_s: Sequence[float],
@@ -29,6 +29,11 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
     for index, (family, seconds, mean) in enumerate(zip(families, fit_s, accuracy, strict=True)):
         ax.errorbar(seconds, mean, yerr=errors[:, index:index + 1], fmt="o", capsize=3,
                     color=FAMILY_COLOURS.get(family, "tab:gray"))
+    position = {name: (seconds, mean) for name, seconds, mean in zip(pipelines, fit_s, accuracy, strict=True)}
+    for name, (seconds, mean) in position.items():  # a variant (`resnet@paper`) joined to its base (`resnet`)
+        base = name.partition("@")[0]
+        if base != name and base in position:
+            ax.plot([position[base][0], seconds], [position[base][1], mean], ":", color="0.5", lw=1)
     ax.set_xscale("log")
     _label_points(ax, pipelines, fit_s, accuracy)
     ax.set_xlabel("fit time with feature extraction, s (median, log scale)")

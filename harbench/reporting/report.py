@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +26,7 @@ from harbench.runner.store import ResultStore
 from harbench.runner.suite import SUITES_DIR, Suite, load_suite
 
 DEFAULT_REPORTS_DIR = Path("reports")
+DIGESTS_FILE = "report-inputs.json"  # suite -> digest of the inputs its files were written from
 
 
 class MissingResultsError(HarbenchError):
@@ -39,7 +43,9 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     Every cell of the suite must be in the store with its per-window predictions: a report
     never shows a partial table, and every metric in it is computed from the predictions
     (`harbench.reporting.metrics`), with the subject-bootstrap intervals and paired tests of
-    `harbench.reporting.uncertainty`.
+    `harbench.reporting.uncertainty`. When the suite's inputs (`report_inputs_digest`) are those
+    its current files were written from, the suite's own files are left as they are and only the
+    two pages over every suite are rewritten.
     """
     data = SuiteData(suite, store)
     splits = []
@@ -57,12 +63,16 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
             f"{suite.name}: {len(missing)} of {len(planned)} cells have no stored result (first: {missing[0]}). "
             f"Run `harbench run {suite.name}` first."
         )
+    reports_dir = Path(reports_dir)
+    own_files = [reports_dir / f"{suite.name}{suffix}" for suffix in (".md", ".csv", ".runs.csv", ".tex")]
+    digest = report_inputs_digest(suite, store, [item.cell.key for item in planned], reports_dir / "perf.csv")
+    if all(path.is_file() for path in own_files) and read_digests(reports_dir).get(suite.name) == digest:
+        return [*own_files, *write_overview_pages(suite, reports_dir, suites_dir)]
     classes = {description["dataset"]: description["classes"] for description in splits}
     predictions = {item.cell.key: load_predictions(store, item.cell.key, item.cell.label(), suite.name)
                    for item in planned}
     records = [score_record(store.load(item.cell.key), predictions[item.cell.key], classes[item.cell.dataset])
                for item in planned]
-    reports_dir = Path(reports_dir)
     perf_path = reports_dir / "perf.csv"
     perf = pd.read_csv(perf_path, keep_default_na=False) if perf_path.is_file() else None
     runs = runs_table(records)
@@ -91,12 +101,44 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     }
     for path, text in paths.items():
         write_text_atomically(path, text)
+    write_digests(reports_dir, {**read_digests(reports_dir), suite.name: digest})
+    return [*paths, *write_overview_pages(suite, reports_dir, suites_dir)]
+
+
+def write_overview_pages(suite: Suite, reports_dir: Path, suites_dir: Path) -> list[Path]:
+    """Rewrite the index ``README.md`` over every suite and the cross-dataset ``summary.md``."""
     index = reports_dir / "README.md"
     suites = {**suite_descriptions(suites_dir), suite.name: suite.description}
     write_text_atomically(index, render_index(reports_dir, suites))
     summary_page = reports_dir / "summary.md"
     write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids()))
-    return [*paths, index, summary_page]
+    return [index, summary_page]
+
+
+def report_inputs_digest(suite: Suite, store: ResultStore, keys: list[str], perf_path: Path) -> str:
+    """SHA-256 of everything a suite's report is computed from: the suite file's content, each
+    cell's stored record and predictions, ``perf.csv`` and the reporting code itself."""
+    digest = hashlib.sha256(json.dumps(dataclasses.asdict(suite), sort_keys=True, default=str).encode())
+    for key in keys:
+        digest.update(key.encode())
+        digest.update(store.cell_bytes(key))
+    if perf_path.is_file():
+        digest.update(perf_path.read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def read_digests(reports_dir: Path) -> dict[str, str]:
+    path = Path(reports_dir) / DIGESTS_FILE
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except json.JSONDecodeError:
+        return {}  # an unreadable record of digests only means every report is written again
+
+
+def write_digests(reports_dir: Path, digests: dict[str, str]) -> None:
+    write_text_atomically(Path(reports_dir) / DIGESTS_FILE, json.dumps(digests, indent=1, sort_keys=True) + "\n")
 
 
 def load_predictions(store: ResultStore, key: str, label: str, suite_name: str) -> Predictions:

@@ -50,6 +50,11 @@ class ResultStore:
     def load(self, key: str) -> dict:
         return _read_json(self._cell_path(key))
 
+    def cell_bytes(self, key: str) -> bytes:
+        """The stored record and predictions of ``key`` as bytes (what a digest of results reads)."""
+        predictions = self._predictions_path(key)
+        return self._cell_path(key).read_bytes() + (predictions.read_bytes() if predictions.is_file() else b"")
+
     def load_predictions(self, key: str) -> Predictions:
         """The per-window predictions of the stored cell ``key``."""
         path = self._predictions_path(key)
@@ -62,6 +67,11 @@ class ResultStore:
         """Store a finished cell: its predictions first, then the record that marks it complete."""
         write_bytes_atomically(self._predictions_path(key), predictions.to_bytes())
         write_text_atomically(self._cell_path(key), json.dumps(record, indent=1, sort_keys=True))
+
+    def remove(self, key: str) -> None:
+        """Delete a stored cell: its record first (so it is no longer complete), then its predictions."""
+        self._cell_path(key).unlink(missing_ok=True)
+        self._predictions_path(key).unlink(missing_ok=True)
 
     def _splits_path(self, name: str) -> Path:
         return self.root / "splits" / f"{name}.json"

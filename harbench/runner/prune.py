@@ -1,0 +1,52 @@
+"""`harbench prune`: remove stored cells that the current code would never reuse.
+
+A cell's key names everything that decides its result, so after a component's version or a
+suite's configuration changes, the old cells of that suite's datasets and protocols stay in
+the store under keys that nothing plans any more. They must not outlive the code that made
+them: pruning removes every stored cell of the given suites' (dataset, protocol) blocks whose
+key none of those suites plans now. Cells of other datasets or protocols are left alone, so
+suites not yet recomputed keep the results their reports were made from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from harbench.experiment import SuiteData, plan_cells
+from harbench.runner.store import ResultStore
+from harbench.runner.suite import Suite
+
+
+def _block(dataset: str, protocol: dict) -> str:
+    return json.dumps([dataset, protocol], sort_keys=True)
+
+
+def stale_keys(suites: list[Suite], store: ResultStore) -> list[str]:
+    """Stored cells of the suites' (dataset, protocol) blocks that no suite of ``suites`` plans."""
+    planned, blocks = set(), set()
+    for suite in suites:
+        planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
+        blocks |= {_block(dataset, suite.protocol) for dataset in suite.datasets}
+    stale = []
+    for key in store.stored_keys():
+        if key in planned:
+            continue
+        record = store.load(key)
+        if _block(record["dataset"], record["protocol_config"]) in blocks:
+            stale.append(key)
+    return stale
+
+
+def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,
+          log: Callable[[str], None] = print) -> list[str]:
+    """Remove (or, with ``dry_run``, only list) the `stale_keys` of ``suites``; return them."""
+    stale = stale_keys(suites, store)
+    for key in stale:
+        record = store.load(key)
+        log(f"{'would remove' if dry_run else 'removed'} {key}: {record['dataset']}/{record['protocol']}/fold "
+            f"{record['fold']}/{record['pipeline']}/seed {record['seed']}")
+        if not dry_run:
+            store.remove(key)
+    log(f"{len(stale)} stale cell(s) {'would be ' if dry_run else ''}removed from {store.root}.")
+    return stale
