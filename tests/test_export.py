@@ -49,8 +49,12 @@ def test_every_exportable_kind_agrees_with_its_bundle_on_held_out_windows(tmp_pa
     assert check.agreement >= 0.999, f"{pipeline}: ONNX agrees on only {check.agreement:.2%}"
     if check.max_probability_difference is not None:
         assert check.max_probability_difference < 1e-4
-    assert (tmp_path / "bundle" / "model.onnx").stat().st_size > 100
-    assert check.latency_ms_onnx > 0 and check.latency_ms_bundle > 0
+    import onnx
+
+    graph = onnx.load(tmp_path / "bundle" / "model.onnx")
+    onnx.checker.check_model(graph)
+    rank = len(graph.graph.input[0].type.tensor_type.shape.dim)
+    assert rank == {"windows": 3, "features": 2}[takes], "the graph takes what the check says it takes"
 
 
 def test_the_export_command_writes_the_graph_and_its_check(tmp_path, suite, capsys):
