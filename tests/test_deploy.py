@@ -2,6 +2,7 @@
 synthetic HAPT-layout archive."""
 
 import io
+import itertools
 import json
 
 import numpy as np
@@ -12,7 +13,14 @@ import skops.io
 from harbench.cli import main
 from harbench.deploy.bundle import BundleError, load_bundle
 from harbench.deploy.evaluate import held_out_recording_scores, pooled_accuracy
-from harbench.deploy.predict import predict_recording, stream
+from harbench.deploy.predict import (
+    PREDICTED_BAND,
+    TRUE_BAND,
+    activity_segments,
+    predict_recording,
+    stream,
+    timeline_figure,
+)
 from harbench.deploy.recording_csv import read_recording
 from harbench.deploy.sample import sample_recording
 from harbench.errors import InputValidationError, UnknownIdError
@@ -99,9 +107,9 @@ def test_something_that_is_not_a_bundle_says_how_to_make_one(tmp_path):
 
 def test_predict_writes_a_timeline_and_scores_it_against_the_label_column(tmp_path, classical_bundle,
                                                                           recording_csv, capsys):
-    out = tmp_path / "timeline.csv"
+    out, segments_out = tmp_path / "timeline.csv", tmp_path / "segments.csv"
     assert main(["predict", str(tmp_path / "bundle"), str(recording_csv), "--out", str(out), "--labels", "label",
-                 "--plot", str(tmp_path / "timeline.png")]) == 0
+                 "--plot", str(tmp_path / "timeline.png"), "--segments-out", str(segments_out)]) == 0
     timeline = pd.read_csv(out)
     assert list(timeline.columns[:3]) == ["start_s", "end_s", "label"]
     assert [column for column in timeline.columns if column.startswith("prob_")] == [
@@ -109,8 +117,60 @@ def test_predict_writes_a_timeline_and_scores_it_against_the_label_column(tmp_pa
     assert np.allclose(timeline.filter(like="prob_").sum(axis=1), 1.0, atol=1e-3)
     assert np.allclose(np.diff(timeline["start_s"]), 32 / 50) and np.allclose(timeline["end_s"] - timeline["start_s"],
                                                                               64 / 50)
-    assert "accuracy on the" in capsys.readouterr().err
+    console = capsys.readouterr().err
+    assert "accuracy on the" in console
+    segments = pd.read_csv(segments_out)
+    assert list(segments.columns) == ["start_s", "end_s", "label", "n_windows", "mean_probability"]
+    assert np.repeat(segments["label"], segments["n_windows"]).tolist() == timeline["label"].tolist()
+    # the segments come first on the console, one line each, before the timing and the accuracy
+    lines = console.splitlines()
+    assert lines[0] == f"{len(segments)} activity segments ({len(timeline)} windows):"
+    assert [line.split()[5] for line in lines[1:1 + len(segments)]] == segments["label"].tolist()
+    assert lines.index(next(line for line in lines if "accuracy on the" in line)) > len(segments)
     assert (tmp_path / "timeline.png").stat().st_size > 10_000
+
+
+def _overlaps(bbox, other) -> bool:
+    """Whether two display-space boxes share area (touching edges do not count)."""
+    return min(bbox.x1, other.x1) - max(bbox.x0, other.x0) > 0.5 and min(bbox.y1, other.y1) - max(bbox.y0,
+                                                                                                   other.y0) > 0.5
+
+
+@pytest.mark.parametrize("with_labels", [True, False])
+def test_the_plot_has_a_predicted_strip_a_true_strip_with_labels_and_legends_off_the_signal(
+        classical_bundle, synthetic_data_dir, with_labels):
+    import matplotlib.pyplot as plt
+
+    recording = read_recording("rec", sample_recording(SYNTHETIC_ID, TEST_USERS[0]), classical_bundle.info.channels,
+                               label_column="label" if with_labels else None)
+    timeline = predict_recording(classical_bundle, recording)
+    figure = timeline_figure(recording, timeline, classical_bundle)
+    try:
+        bands = {axis.get_label(): axis for axis in figure.axes if axis.get_label() in (PREDICTED_BAND, TRUE_BAND)}
+        assert set(bands) == ({PREDICTED_BAND, TRUE_BAND} if with_labels else {PREDICTED_BAND})
+        segments = activity_segments(timeline.table)
+        predicted = bands[PREDICTED_BAND].collections
+        assert len(predicted) == 1 and len(predicted[0].get_paths()) == len(segments)
+        colour_of = dict(zip(segments["label"], map(tuple, predicted[0].get_facecolors()), strict=False))
+        if with_labels:
+            runs = [label for label, _ in itertools.groupby(recording.labels)]
+            truth = bands[TRUE_BAND].collections
+            assert len(truth) == 1 and len(truth[0].get_paths()) == sum(label != "" for label in runs)
+            true_colour = dict(zip([label for label in runs if label != ""], map(tuple, truth[0].get_facecolors()),
+                                   strict=True))
+            shared = set(colour_of) & set(true_colour)
+            assert shared and all(colour_of[name] == true_colour[name] for name in shared), "one colour per class"
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        signal = next(axis for axis in figure.axes if axis not in bands.values())
+        legends = [*figure.legends, *(axis.get_legend() for axis in figure.axes if axis.get_legend())]
+        assert len(legends) == 2
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert not any(_overlaps(box, axis.get_window_extent(renderer)) for axis in [signal, *bands.values()])
+            assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 and figure.bbox.y0 <= box.y0, "on the page"
+    finally:
+        plt.close(figure)
 
 
 def test_a_recording_at_another_rate_is_resampled_to_the_bundle_rate(classical_bundle, synthetic_data_dir):

@@ -2,6 +2,8 @@
 headless Chromium (skipped, saying why, where Chromium and its driver are not installed)."""
 
 import io
+import itertools
+import re
 import shutil
 import threading
 
@@ -33,7 +35,7 @@ def _post(client, path, content, name="rec.csv", **form):
                        content_type="multipart/form-data")
 
 
-def test_the_api_returns_the_timeline_as_json(app, recording_bytes):
+def test_the_api_returns_the_segments_and_the_timeline_as_json(app, recording_bytes):
     answer = _post(app.test_client(), "/predict", recording_bytes)
     assert answer.status_code == 200
     body = answer.get_json()
@@ -41,6 +43,12 @@ def test_the_api_returns_the_timeline_as_json(app, recording_bytes):
     first = body["windows"][0]
     assert first["start_s"] == 0.0 and first["label"] in body["classes"]
     assert {f"prob_{name}" for name in body["classes"]} <= set(first)
+    segments = body["segments"]
+    assert set(segments[0]) == {"start_s", "end_s", "label", "n_windows", "mean_probability"}
+    assert [label for segment in segments for label in [segment["label"]] * segment["n_windows"]] == [
+        window["label"] for window in body["windows"]]
+    assert segments[0]["start_s"] == 0.0 and segments[-1]["end_s"] == body["windows"][-1]["end_s"]
+    assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(segments))
 
 
 @pytest.mark.parametrize("content, form, status, message", [
@@ -63,10 +71,21 @@ def test_no_file_is_a_400_on_the_api_and_a_message_on_the_page(app):
     assert page.status_code == 400 and b"No file uploaded" in page.data and b"Traceback" not in page.data
 
 
-def test_the_page_shows_plot_and_table_or_the_error(app, recording_bytes):
+def test_the_page_shows_segments_then_plot_then_the_folded_per_window_table_or_the_error(app, recording_bytes):
     client = app.test_client()
     shown = _post(client, "/", recording_bytes)
-    assert shown.status_code == 200 and b'id="plot"' in shown.data and b'id="timeline"' in shown.data
+    assert shown.status_code == 200
+    html = shown.data.decode()
+    order = [html.index(marker) for marker in ('id="segments"', 'id="plot"', '<details id="windows"',
+                                               '<div class="scroll">', 'id="timeline"', "</table>\n</div>\n</details>")]
+    assert order == sorted(order), "segments first, then the plot, then the per-window table inside <details>"
+    assert not html[:order[3]].count('id="timeline"'), "the per-window table appears once, folded"
+    assert re.search(r"\.scroll \{[^}]*max-width: 100%;[^}]*overflow: auto;", html), "the wide table scrolls"
+    segments = _post(client, "/predict", recording_bytes).get_json()["segments"]
+    table = html[order[0]:html.index("</table>", order[0])]
+    assert table.count("<tr>") == 1 + len(segments)  # header and one row per segment
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", table)] == [
+        segment["label"] for segment in segments]
     refused = _post(client, "/", b"acc_x;acc_y\n1;2\n", name="semicolons.csv")
     assert refused.status_code == 400 and b'class="error"' in refused.data and b"semicolons.csv" in refused.data
 
@@ -113,8 +132,15 @@ def test_upload_plot_and_table_in_headless_chromium_and_a_malformed_csv_shows_it
         browser.find_element(By.ID, "submit").click()
         plot = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "plot")))
         assert browser.execute_script("return arguments[0].naturalWidth", plot) > 100, "the plot image rendered"
+        segments = browser.find_elements(By.CSS_SELECTOR, "#segments tbody tr")
+        assert segments and segments[0].find_elements(By.TAG_NAME, "td")[3].text, "segments shown first"
+        details = browser.find_element(By.ID, "windows")
+        assert details.get_attribute("open") is None, "the per-window table starts folded"
+        details.find_element(By.TAG_NAME, "summary").click()
         rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr")
         assert len(rows) > 5 and rows[0].find_elements(By.TAG_NAME, "td")[2].text
+        assert browser.execute_script("return document.documentElement.scrollWidth <= "
+                                      "document.documentElement.clientWidth"), "nothing wider than the page"
         browser.find_element(By.ID, "recording").send_keys(str(bad))
         browser.find_element(By.ID, "submit").click()
         error = WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "error")))

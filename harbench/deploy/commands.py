@@ -28,11 +28,22 @@ def _predict(args: argparse.Namespace) -> None:
     import numpy as np
 
     from harbench.deploy.bundle import load_bundle
-    from harbench.deploy.predict import plot_timeline, predict_recording, segment_accuracy, stream, timeline_accuracy
+    from harbench.deploy.predict import (
+        activity_segments,
+        format_segments,
+        plot_timeline,
+        predict_recording,
+        segment_accuracy,
+        stream,
+        timeline_accuracy,
+    )
     from harbench.deploy.recording_csv import read_recording
 
     bundle = load_bundle(Path(args.bundle))
     if args.recording == "-":
+        if args.segments_out or args.plot or args.labels:
+            print("note: streaming writes one line per window; --segments-out, --plot and --labels need a file",
+                  file=sys.stderr)
         latencies = stream(bundle, sys.stdin, sys.stdout, fs=args.fs, columns=args.columns)
         if latencies:
             print(f"{len(latencies)} windows, median {np.median(latencies) * 1000:.2f} ms per window",
@@ -41,7 +52,15 @@ def _predict(args: argparse.Namespace) -> None:
     recording = read_recording(args.recording, None, bundle.info.channels, args.columns, args.fs,
                                default_fs=bundle.info.fs, label_column=args.labels)
     timeline = predict_recording(bundle, recording)
+    segments = activity_segments(timeline.table)
+    # the segments first, for the person at the console (stderr, so stdout stays the per-window CSV)
+    print(format_segments(segments), file=sys.stderr, flush=True)
+    if args.segments_out:
+        segments.to_csv(args.segments_out, index=False, float_format="%.4f")
+        print(f"wrote {args.segments_out}", file=sys.stderr)
     timeline.table.to_csv(args.out or sys.stdout, index=False, float_format="%.4f")
+    if args.out:
+        print(f"wrote {args.out}", file=sys.stderr)
     print(f"{len(timeline.table)} windows, {timeline.seconds_per_window * 1000:.2f} ms per window (batched)",
           file=sys.stderr)
     if args.labels:
@@ -110,9 +129,14 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                          "the bundle's channels (default: columns named like the channels)")
     predict.add_argument("--fs", type=float, metavar="HZ", help="the recording's sampling rate; resampled to the "
                          "bundle's rate when it differs (default: from a time_s column, else the bundle's rate)")
-    predict.add_argument("--out", metavar="CSV", help="write the timeline here (default: stdout)")
-    predict.add_argument("--plot", metavar="PNG", help="also draw the signal with coloured activity bands")
-    predict.add_argument("--labels", metavar="COLUMN", help="score the windows against this label column")
+    predict.add_argument("--out", metavar="CSV", help="write the per-window timeline here (default: stdout); the "
+                         "activity segments (consecutive windows of one label merged) are printed first, on stderr")
+    predict.add_argument("--segments-out", metavar="CSV", help="also write the activity segments here "
+                         "(start_s,end_s,label,n_windows[,mean_probability])")
+    predict.add_argument("--plot", metavar="PNG", help="also draw the signal with a strip of the predicted "
+                         "activities under it (and one of the true activities with --labels)")
+    predict.add_argument("--labels", metavar="COLUMN", help="score the windows against this label column (and "
+                         "draw the true activities in --plot)")
     predict.set_defaults(handler=_predict)
 
     export = commands.add_parser("export", help="export a bundle's model for devices and check it against the "

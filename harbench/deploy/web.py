@@ -1,9 +1,12 @@
 """`harbench serve`: a small web app around one bundle (Flask).
 
-``GET /`` is a page to upload a recording CSV and see its predicted activity timeline as a
-plot and a table; ``POST /predict`` is the same as a JSON API (multipart field ``recording``,
-optional ``fs``). Uploads are size-limited and validated like `harbench predict` input; a bad
-file gets its readable error on the page or a 4xx JSON answer, never a stack trace.
+``GET /`` is a page to upload a recording CSV and see its predicted activities: the activity
+segments first (consecutive windows of one label merged, `activity_segments`), then the plot,
+then the per-window table folded away in a ``<details>`` element that scrolls inside the page.
+``POST /predict`` is the same as a JSON API (multipart field ``recording``, optional ``fs``):
+``segments`` next to the per-window ``windows``. Uploads are size-limited and validated like
+`harbench predict` input; a bad file gets its readable error on the page or a 4xx JSON answer,
+never a stack trace.
 For anything beyond a demo, serve ``create_app(load_bundle(path))`` with a WSGI server.
 """
 
@@ -14,10 +17,11 @@ import io
 
 import pandas as pd
 from flask import Flask, jsonify, render_template_string, request
+from matplotlib.colors import to_hex
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from harbench.deploy.bundle import Bundle
-from harbench.deploy.predict import Timeline, plot_timeline, predict_recording
+from harbench.deploy.predict import Timeline, activity_colours, activity_segments, plot_timeline, predict_recording
 from harbench.deploy.recording_csv import RecordingTable, read_recording
 from harbench.errors import HarbenchError
 
@@ -30,6 +34,10 @@ PAGE = """<!doctype html>
  body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 72rem; }
  .error { color: #a00; border: 1px solid #a00; padding: .5rem 1rem; }
  table { border-collapse: collapse; font-size: .85rem; } td, th { border: 1px solid #ccc; padding: .2rem .5rem; }
+ td.number { text-align: right; font-variant-numeric: tabular-nums; }
+ .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .4em; vertical-align: baseline; }
+ .scroll { max-width: 100%; max-height: 32rem; overflow: auto; }
+ summary { cursor: pointer; margin: 1rem 0 .5rem; }
  img { max-width: 100%; }
 </style></head><body>
 <h1>Activity recognition with <code>{{ info.pipeline }}</code></h1>
@@ -45,12 +53,28 @@ Largest upload: {{ max_mb }} MB.</p>
 </form>
 {% if error %}<p class="error" id="error">{{ error }}</p>{% endif %}
 {% if plot %}
-<h2>Timeline of {{ filename }}</h2>
-<img id="plot" alt="signal with predicted activities" src="data:image/png;base64,{{ plot }}">
-<p>{{ n_windows }} windows{% if n_windows > shown %} (the first {{ shown }} are listed){% endif %}.</p>
+<h2>Activities in {{ filename }}</h2>
+<p>{{ segments | length }} segments of consecutive windows with one predicted activity (from the start of a
+segment's first window to the start of the next segment's).</p>
+<table id="segments"><thead><tr><th>from (s)</th><th>to (s)</th><th>duration (s)</th><th>activity</th>
+<th>windows</th>{% if has_probability %}<th>mean probability</th>{% endif %}</tr></thead>
+<tbody>{% for segment in segments %}<tr><td class="number">{{ "%.2f" | format(segment.start_s) }}</td>
+<td class="number">{{ "%.2f" | format(segment.end_s) }}</td>
+<td class="number">{{ "%.2f" | format(segment.end_s - segment.start_s) }}</td>
+<td><span class="swatch" style="background: {{ colours[segment.label] }}"></span>{{ segment.label }}</td>
+<td class="number">{{ segment.n_windows }}</td>{% if has_probability %}
+<td class="number">{{ "%.2f" | format(segment.mean_probability) }}</td>{% endif %}</tr>{% endfor %}</tbody>
+</table>
+<h2>Timeline</h2>
+<img id="plot" alt="signal with the predicted activities as a coloured strip" src="data:image/png;base64,{{ plot }}">
+<details id="windows"><summary>Every window: {{ n_windows }} windows{% if n_windows > shown %} (the first
+{{ shown }} are listed){% endif %}, with the label and class probabilities of each</summary>
+<div class="scroll">
 <table id="timeline"><thead><tr>{% for column in columns %}<th>{{ column }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</tbody>
 </table>
+</div>
+</details>
 {% endif %}
 </body></html>
 """
@@ -108,7 +132,11 @@ def create_app(bundle: Bundle, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> 
             return refuse(str(error), 400)
         image = io.BytesIO()
         plot_timeline(recording, timeline, bundle, image)
+        segments = activity_segments(timeline.table)
+        colours = {name: to_hex(colour) for name, colour in activity_colours(bundle.info.classes).items()}
         return page(plot=base64.b64encode(image.getvalue()).decode(), filename=recording.source,
+                    segments=segments.to_dict(orient="records"), colours=colours,
+                    has_probability="mean_probability" in segments.columns,
                     columns=list(timeline.table.columns), rows=_timeline_rows(timeline),
                     n_windows=len(timeline.table))
 
@@ -121,6 +149,7 @@ def create_app(bundle: Bundle, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> 
             return refuse(str(error), 400)
         return jsonify(pipeline=bundle.info.pipeline, classes=bundle.info.classes, fs=bundle.info.fs,
                        window_length=bundle.info.window_length, window_step=bundle.info.window_step,
+                       segments=activity_segments(timeline.table).to_dict(orient="records"),
                        windows=timeline.table.to_dict(orient="records"))
 
     @app.errorhandler(HTTPException)  # an oversized upload (413) among them, raised on reading the form
