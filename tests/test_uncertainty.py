@@ -151,3 +151,15 @@ def test_data_without_subject_ids_says_it_resamples_cases():
     uncertainty = block_uncertainty(summary_table(runs), runs, predictions, len(CLASSES), unit="cases")
     page = "\n".join(_results_section(summary_table(runs), records, CLASSES, uncertainty))
     assert "over the 1 test cases (cases resampled with replacement" in page and "resamples of test cases" in page
+
+
+def test_timings_measured_under_load_are_flagged_on_the_page():
+    records, runs, predictions = _block(1)
+    for record in records:
+        record["environment"] = {"cpus_available": 2}
+        record["load_average"] = [0.4, 1.1]
+    records[0]["load_average"] = [3.5, 2.2]
+    uncertainty = block_uncertainty(summary_table(runs), runs, predictions, len(CLASSES))
+    page = "\n".join(_results_section(summary_table(runs), records, CLASSES, uncertainty))
+    assert f"Timings of 1 of {len(records)} runs were measured while other work shared the machine" in page
+    assert f"when the run started or ended: `{records[0]['pipeline']}`)" in page

@@ -201,6 +201,13 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
              f"{row.latency_ms_median:.2f}", _optional(row.throughput_per_s_median, "{:,.0f}"),
              _optional(row.n_parameters, "{:,.0f}"), _optional(row.model_bytes_median, "{:,.0f}")]
             for row in summary.itertuples()]
+    loaded = [record for record in records if record.get("load_average")
+              and max(record["load_average"]) > record["environment"]["cpus_available"]]
+    if loaded:
+        lines += [f"Timings of {len(loaded)} of {len(records)} runs were measured while other work shared the "
+                  "machine (1-minute load average above its available CPUs when the run started or ended: "
+                  + ", ".join(sorted({f"`{record['pipeline']}`" for record in loaded}))
+                  + "); their seconds are inflated. Accuracies are unaffected.", ""]
     one_off = [record["one_off_s"] for record in records if record.get("one_off_s") is not None]
     if one_off:
         lines += ["One-off warm-up (imports, compilation) paid in a process before a cell, measured apart and "

@@ -15,6 +15,7 @@ Timings follow one rule each, the same for every learner:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,7 +154,10 @@ def trained_on(pipeline: WindowClassifier) -> str:
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
              executor: str = "in-process") -> CellResult:
     """Train ``cell``'s pipeline on its fold (`fit_on_split`), test it, and return its record
-    and per-window predictions (timings as the module docstring says)."""
+    and per-window predictions (timings as the module docstring says). ``load_average`` records
+    the machine's 1-minute load average when the cell starts and when it ends: above the
+    available CPUs, other work shared the machine and the timings are inflated."""
+    load_before = os.getloadavg()[0]
     one_off_s = warm_up(cell.pipeline, cell.seed, pipeline_config, windows, split)
     pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
     X_test, y_test = windows.X[split.test], windows.y[split.test]
@@ -178,7 +182,8 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "macro_f1": float(f1_score(y_test, y_pred, labels=labels, average="macro", zero_division=0)),
         "per_class_f1": dict(zip(windows.classes, map(float, per_class_f1), strict=True)),
         "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),
-        "fit_s": fit_s, "one_off_s": one_off_s, "feature_s": getattr(pipeline, "feature_seconds_", None),
+        "fit_s": fit_s, "one_off_s": one_off_s, "load_average": [load_before, os.getloadavg()[0]],
+        "feature_s": getattr(pipeline, "feature_seconds_", None),
         "features_cached": getattr(pipeline, "features_cached_", None), "predict_s": predict_s,
         "latency_ms": latency_ms, "latency_calls": latency_calls, "throughput_per_s": throughput,
         "model_bytes": pipeline.serialized_size(),
