@@ -201,8 +201,6 @@ def _sample(line: str, positions: list[int], wanted: list[str], number: int) -> 
     return values
 
 
-
-
 def activity_colours(classes: Sequence[str], extra: Iterable[str] = ()) -> dict[str, tuple]:
     """One colour per class, the same in every band and legend: tab10's ten strong colours
     first, then their light partners from tab20, so the first ten classes are far apart;
