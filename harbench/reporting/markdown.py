@@ -181,11 +181,13 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
         "probabilities. Every metric is computed from the stored per-window predictions. *Trained on*: the "
         "subjects the final model was fitted on (train: the training subjects, the validation subjects used "
         "for early stopping or selection; train + val: both).", "",
-        "Timings: median over runs, in seconds on the whole training or test fold. *fit s* and *predict s* "
-        "include feature extraction, except where the features came from harbench's feature cache (tsfresh "
-        "pipelines after their first run); *features s* is what extracting the training windows costs, measured "
-        "when they were extracted, and *fit s with features* adds it back to cached runs, so it is the full "
-        "training cost. *features* is the feature count after any selection. Latency: median milliseconds of "
+        "Timings: median over runs, in seconds on the whole training or test fold. *fit s* includes feature "
+        "extraction, except where the training features came from harbench's feature cache (tsfresh pipelines "
+        "after their first run); *features s* is what extracting the training windows costs, measured when they "
+        "were extracted, and *fit s with features* adds it back to cached runs, so it is the full training cost. "
+        "*predict s* always computes the test windows' features (feature caches off). *features* is the feature "
+        "count after any selection. Latency and windows/s: single-threaded (one BLAS/OpenMP thread, the "
+        "pipeline's own workers set to one), after warm-up calls; latency is the median milliseconds of "
         "single-window predictions (features included) through the compiled predict path.", "",
         _quality_table(summary, uncertainty), "",
     ]
