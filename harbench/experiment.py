@@ -59,11 +59,7 @@ class SuiteData:
 
     def windowing(self, dataset: str) -> dict:
         """Window length and step for a dataset of recordings; nothing for one of fixed series."""
-        spec = get_dataset(dataset)
-        if not spec.windowed:
-            return {}
-        return {"length": self.suite.windowing.get("length", spec.default_length),
-                "step": self.suite.windowing.get("step", spec.default_step)}
+        return get_dataset(dataset).windowing(self.suite.windowing)
 
     def fingerprint(self, dataset: str) -> str:
         return get_dataset(dataset).fingerprint(**self.windowing(dataset))

@@ -99,3 +99,16 @@ def test_a_missing_uea_problem_names_the_archive_it_expects(tmp_path, monkeypatc
     monkeypatch.setenv("HARBENCH_DATA_DIR", str(tmp_path))
     with pytest.raises(DatasetNotFoundError, match=r"uea/Epilepsy.zip: no data for 'Epilepsy'"):
         get_dataset("epilepsy").load()
+
+
+def test_series_and_recording_datasets_share_one_load_signature_and_series_refuse_windowing():
+    from harbench.datasets import get_dataset
+    from harbench.errors import InputValidationError
+
+    series, recordings = get_dataset("basic_motions"), get_dataset("uci_har")
+    assert series.windowing({}) == {} and series.windowing({"length": None}) == {}
+    assert recordings.windowing({}) == {"length": 128, "step": 64}
+    assert recordings.windowing({"length": 200}) == {"length": 200, "step": 64}
+    with pytest.raises(InputValidationError, match=r"basic_motions comes as fixed-length series.*'length': 64"):
+        series.load(length=64)
+    assert series.fingerprint() == series.fingerprint(**series.windowing({}))

@@ -21,7 +21,7 @@ from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.recording import Recording
 from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
-from harbench.errors import UnknownIdError
+from harbench.errors import InputValidationError, UnknownIdError
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,14 @@ class DatasetSpec:
         """Whether harbench ships the SHA-256 of every file (else they are computed on reading)."""
         return self.source().checksums
 
+    def windowing(self, requested: dict) -> dict:
+        """The window ``length`` and ``step`` to cut with: ``requested``'s, else the dataset's defaults."""
+        return {"length": requested.get("length") or self.default_length,
+                "step": requested.get("step") or self.default_step}
+
     def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
         """Fingerprint of the WindowSet `load` returns for these windowing parameters."""
-        params = {"length": length or self.default_length, "step": step or self.default_step}
-        return windowed_fingerprint(self.source_fingerprint(), params)
+        return windowed_fingerprint(self.source_fingerprint(), self.windowing({"length": length, "step": step}))
 
     def verify(self) -> Archive:
         """Locate (or download) and verify the dataset's files without loading them."""
@@ -126,12 +130,23 @@ class SeriesDatasetSpec:
         payload = f"{self.id}:{self.version}:{self.variant}:{self.manifest().digest}"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def fingerprint(self) -> str:
-        return windowed_fingerprint(self.source_fingerprint(), {})
+    def windowing(self, requested: dict) -> dict:
+        """Nothing: the series are used as published. A requested window length or step is refused."""
+        asked = {name: value for name, value in requested.items() if value is not None}
+        if asked:
+            raise InputValidationError(f"{self.id} comes as fixed-length series with a published split; windowing "
+                                       f"({asked}) does not apply to it.")
+        return {}
 
-    def load(self) -> WindowSet:
-        """Locate, verify and read the dataset."""
-        return self.read(self.open(), self.id, self.fingerprint())
+    def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
+        """Fingerprint of the WindowSet `load` returns (the signature `DatasetSpec.fingerprint`
+        has; a window length or step is refused)."""
+        return windowed_fingerprint(self.source_fingerprint(), self.windowing({"length": length, "step": step}))
+
+    def load(self, length: int | None = None, step: int | None = None) -> WindowSet:
+        """Locate, verify and read the dataset (the signature `DatasetSpec.load` has; a window
+        length or step is refused)."""
+        return self.read(self.open(), self.id, self.fingerprint(length, step))
 
     def verify(self) -> Archive:
         """Locate (or download) and verify the dataset's files without reading them."""

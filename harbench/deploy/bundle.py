@@ -17,7 +17,7 @@ bundle format is refused with the command that rebuilds it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,7 @@ class BundleInfo:
     environment: dict
     harbench_version: str = harbench.__version__
     format: int = BUNDLE_FORMAT
+    windowing: dict = field(default_factory=dict)  # what the dataset was loaded with (`DatasetSpec.windowing`)
 
     def context(self) -> PipelineContext:
         return PipelineContext(fs=self.fs, channels=tuple(self.channels), units=tuple(self.units))

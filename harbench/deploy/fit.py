@@ -63,7 +63,7 @@ def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = Non
         data_fingerprint=windows.fingerprint, suite=suite.name, protocol=suite.protocol, fold=fold,
         subjects={side: sorted(int(s) for s in np.unique(windows.subjects[indices]))
                   for side, indices in (("trained_on", train), ("validation", split.val), ("held_out", split.test))},
-        held_out_accuracy=held_out,
+        held_out_accuracy=held_out, windowing=data.windowing(dataset),
         fit_command=shlex.join(["harbench", "fit", suite.name, "--pipeline", pipeline, "--dataset", dataset,
                                 "--fold", str(fold), "--out", str(out)]),
         environment={**environment(), "resolved_config": describe(model)},
@@ -76,7 +76,7 @@ def held_out_windows(info: BundleInfo) -> np.ndarray:
     """The windows of the subjects (or cases) ``info``'s model was not trained on, cut as it was
     trained; refused when the data on disk is not the data the bundle was fitted on."""
     spec = get_dataset(info.dataset)
-    windows = spec.load(info.window_length, info.window_step) if spec.windowed else spec.load()
+    windows = spec.load(**info.windowing)
     if windows.fingerprint != info.data_fingerprint:
         raise InputValidationError(
             f"{info.dataset}: the data found has fingerprint {windows.fingerprint}, the bundle was fitted on "
