@@ -22,31 +22,31 @@ def _block(dataset: str, protocol: dict) -> str:
     return json.dumps([dataset, protocol], sort_keys=True)
 
 
-def stale_keys(suites: list[Suite], store: ResultStore) -> list[str]:
-    """Stored cells of the suites' (dataset, protocol) blocks that no suite of ``suites`` plans."""
+def stale_records(suites: list[Suite], store: ResultStore) -> dict[str, dict]:
+    """Key -> record of the stored cells of the suites' (dataset, protocol) blocks that no suite
+    of ``suites`` plans."""
     planned, blocks = set(), set()
     for suite in suites:
         planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
         blocks |= {_block(dataset, suite.protocol) for dataset in suite.datasets}
-    stale = []
+    stale = {}
     for key in store.stored_keys():
         if key in planned:
             continue
         record = store.load(key)
         if _block(record["dataset"], record["protocol_config"]) in blocks:
-            stale.append(key)
+            stale[key] = record
     return stale
 
 
 def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,
           log: Callable[[str], None] = print) -> list[str]:
-    """Remove (or, with ``dry_run``, only list) the `stale_keys` of ``suites``; return them."""
-    stale = stale_keys(suites, store)
-    for key in stale:
-        record = store.load(key)
+    """Remove (or, with ``dry_run``, only list) the `stale_records` of ``suites``; return their keys."""
+    stale = stale_records(suites, store)
+    for key, record in stale.items():
         log(f"{'would remove' if dry_run else 'removed'} {key}: {record['dataset']}/{record['protocol']}/fold "
             f"{record['fold']}/{record['pipeline']}/seed {record['seed']}")
         if not dry_run:
             store.remove(key)
     log(f"{len(stale)} stale cell(s) {'would be ' if dry_run else ''}removed from {store.root}.")
-    return stale
+    return list(stale)
