@@ -4,21 +4,9 @@ from harbench.runner.prune import prune
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
-from tests.conftest import SYNTHETIC_ID
+from tests.test_report_cache import SUITE as TINY_SUITE
 
-SUITE = f"""
-name = "tiny"
-datasets = ["{SYNTHETIC_ID}"]
-seeds = [0]
-latency_calls = 2
-
-[protocol]
-name = "official"
-val_fraction = 0.25
-
-[pipelines."handcrafted+logistic_regression"]
-learner = {{ C = 1.0 }}
-"""
+SUITE = TINY_SUITE + "learner = { C = 1.0 }\n"  # one classical pipeline, a configuration to change
 
 
 def _suite(tmp_path, name: str, text: str):
