@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from tsfresh.feature_extraction import EfficientFCParameters, feature_calculators
 
-from harbench.features import fast_tsfresh
 from harbench.features.handcrafted import HandcraftedFeatures
+from harbench.features.tsfresh_calculators import registry as fast_tsfresh
 
 FAST_CALCULATORS = {name: EfficientFCParameters()[name] for name in fast_tsfresh.CALCULATORS}
 BASELINE_WINDOWS = 100  # tsfresh's own calculators take ~35 s a round on these; the fast ones run on the same

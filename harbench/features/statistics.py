@@ -64,7 +64,9 @@ def entropy_of_bins(index: np.ndarray, bins: int) -> np.ndarray:
 
 def histogram_entropy(x: np.ndarray, bins: int = 10) -> np.ndarray:
     """Shannon entropy (nats) of each row's values in ``bins`` equal-width bins between its
-    minimum and maximum; 0 for a constant row."""
+    minimum and maximum; 0 for a constant row. tsfresh's ``binned_entropy``
+    (`harbench.features.tsfresh_calculators.base.binned_entropy`) bins as ``numpy.histogram``
+    does instead, for parity with tsfresh; both count through `entropy_of_bins`."""
     low, high = x.min(axis=-1, keepdims=True), x.max(axis=-1, keepdims=True)
     index = np.floor(safe_divide(x - low, high - low) * bins).astype(np.int64)
     np.clip(index, 0, bins - 1, out=index)

@@ -5,7 +5,7 @@ Scalable Hypothesis tests (tsfresh - A Python package), Neurocomputing 307:72-77
 
 Features are extracted from the training windows and from the test windows separately (each
 window is its own series, so nothing crosses between them). The calculators that
-`harbench.features.fast_tsfresh` re-implements (same names, values equal to tsfresh's to rtol
+`harbench.features.tsfresh_calculators` re-implements (same names, values equal to tsfresh's to rtol
 1e-6), which are all of the ``minimal`` and ``efficient`` sets, run vectorised over all windows;
 tsfresh's own extractor runs only the others (the ``comprehensive`` set's costliest
 calculators, such as sample entropy or the matrix profile). Relevance selection
@@ -41,8 +41,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from harbench.atomic import write_bytes_atomically
 from harbench.datasets.locate import cache_dir
 from harbench.errors import InputValidationError
-from harbench.features import fast_tsfresh
 from harbench.features.fresh_selection import relevant_features
+from harbench.features.tsfresh_calculators import registry as fast_tsfresh
 from harbench.parallel import worker_count
 
 NAMED_PARAMETER_SETS = ("minimal", "efficient", "comprehensive")
@@ -202,7 +202,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
 
     def _calculate(self, X: np.ndarray) -> pd.DataFrame:
         """Every feature of the parameter set, one row per window, columns sorted by name: the
-        calculators `fast_tsfresh` re-implements run vectorised, tsfresh extracts the others."""
+        calculators `tsfresh_calculators` re-implements run vectorised, tsfresh extracts the others."""
         parameters = resolve_parameters(self.parameters)
         fast = {name: values for name, values in parameters.items() if fast_tsfresh.has_fast_version(name, values)}
         rest = {name: values for name, values in parameters.items() if name not in fast}
@@ -219,7 +219,7 @@ class TsfreshFeatures(TransformerMixin, BaseEstimator):
         return pd.concat(frames, axis=1).sort_index(axis=1)
 
     def _fast_features(self, X: np.ndarray, parameters: dict) -> pd.DataFrame:
-        """The ``fast_tsfresh`` features of every channel, one row per window: the series of all
+        """The vectorised (``tsfresh_calculators``) features of every channel, one row per window: the series of all
         channels go through each calculator together, in chunks of at most ``FAST_CHUNK_SERIES``
         (one call per calculator for a single window; bounded memory for a whole dataset)."""
         n, length, n_channels = X.shape

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from harbench.errors import InputValidationError
-from harbench.features.fast_tsfresh_base import check_series
+from harbench.features.tsfresh_calculators.base import check_series
 
 _CONDITION_LIMIT = 1e7  # worse-conditioned designs go to statsmodels (the two differ by about 1e-16 x condition)
 _PERFECT_FIT = 1e-12  # residual sum of squares below this share of the response's: log(ssr) is rounding

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harbench.features.fast_tsfresh_base import binned_entropy as _histogram_entropy
-from harbench.features.fast_tsfresh_base import parameterless, per_parameter
 from harbench.features.statistics import run_lengths
+from harbench.features.tsfresh_calculators.base import binned_entropy as _histogram_entropy
+from harbench.features.tsfresh_calculators.base import parameterless, per_parameter
 
 _BENFORD = np.log10(1 + 1 / np.arange(1, 10))
 

@@ -1,13 +1,15 @@
 """What the fast tsfresh calculators share: tsfresh's feature names, the input check, the
-wrappers that turn a per-row statistic into a calculator, and the two computations more than
-one calculator needs (regression on the sample index, histogram entropy)."""
+wrappers that turn a per-row statistic into a calculator, and the computations more than
+one calculator needs (regression on the sample index, row quantiles as pandas computes them,
+histogram entropy with numpy.histogram's bins)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy.special import stdtr
 
 from harbench.errors import InputValidationError
@@ -61,6 +63,13 @@ def linregress_on_index(y: np.ndarray) -> dict[str, np.ndarray]:
             pvalue = 2 * stdtr(df, -np.abs(t))
             stderr = np.sqrt((1 - r**2) * ssym / ssxm / df)
     return {"rvalue": r, "slope": slope, "intercept": intercept, "pvalue": pvalue, "stderr": stderr}
+
+
+def row_quantiles(x: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+    """Linear-interpolation quantiles of each row, (rows, len(quantiles)), computed by pandas
+    itself (one vectorised call), so that values lying exactly on a quantile fall on the same
+    side as in tsfresh's ``pandas.qcut`` whatever pandas' internal formula."""
+    return pd.DataFrame(x.T).quantile(list(quantiles), interpolation="linear").to_numpy().T
 
 
 def binned_entropy(x: np.ndarray, bins: int) -> np.ndarray:

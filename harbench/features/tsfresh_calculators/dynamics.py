@@ -1,6 +1,7 @@
 """Vectorised tsfresh calculators of a series' dynamics: changes and crossings, non-linearity
-statistics, autocorrelation, partial autocorrelation, autoregressive fits, the linear trend,
-and the energy and spectrum of its parts.
+statistics, autocorrelation, partial autocorrelation, autoregressive fits, linear trends of the
+series and of its chunks' aggregates, the changes inside a quantile corridor, and the energy of
+its parts.
 
 Each is tsfresh 0.21's calculator of the same name, computed for many series at once (one row
 per series) and tested for parity with tsfresh to a relative tolerance of 1e-6; ``CALCULATORS``
@@ -13,14 +14,16 @@ import warnings
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.signal import welch
 
-from harbench.features.fast_tsfresh_base import (
+from harbench.errors import InputValidationError
+from harbench.features.statistics import safe_divide
+from harbench.features.tsfresh_calculators.base import (
     check_series,
     feature_name,
     linregress_on_index,
     parameterless,
     per_parameter,
+    row_quantiles,
 )
 
 _ACF_ZERO_VARIANCE = 1e-10  # tsfresh's agg_autocorrelation: below this variance every autocorrelation is 0
@@ -246,31 +249,69 @@ def energy_ratio_by_chunks(x: np.ndarray, parameters: Iterable[dict]) -> dict[st
     return results
 
 
-def spkt_welch_density(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
-    """tsfresh ``spkt_welch_density``: coefficient ``coeff`` of scipy's Welch power spectral
-    density (segments of up to 256 samples); NaN past its last coefficient."""
+def change_quantiles(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``change_quantiles``: aggregate (``f_agg`` mean or var) of the (absolute, with
+    ``isabs``) consecutive changes whose both ends lie in the corridor between the ``ql`` and
+    ``qh`` quantiles of the series (both bounds included, as ``pandas.qcut`` with
+    ``include_lowest``); 0 where ``ql >= qh`` or no change lies inside."""
     x = check_series(x)
-    _, density = welch(x, nperseg=min(x.shape[1], 256), axis=1)
-    return {feature_name("spkt_welch_density", parameter):
-            density[:, parameter["coeff"]] if parameter["coeff"] < density.shape[1] else np.full(len(x), np.nan)
-            for parameter in parameters}
+    differences = np.diff(x, axis=1)
+    absolute = np.abs(differences)
+    corridors: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    results = {}
+    for parameter in parameters:
+        ql, qh, isabs, f_agg = parameter["ql"], parameter["qh"], parameter["isabs"], parameter["f_agg"]
+        if f_agg not in ("mean", "var"):
+            raise InputValidationError(f"change_quantiles: f_agg {f_agg!r} is not supported (mean, var).")
+        name = feature_name("change_quantiles", parameter)
+        if ql >= qh:
+            results[name] = np.zeros(len(x))
+            continue
+        if (ql, qh) not in corridors:
+            low, high = row_quantiles(x, [ql, qh]).T
+            inside = (x >= low[:, None]) & (x <= high[:, None])
+            both = inside[:, 1:] & inside[:, :-1]
+            corridors[(ql, qh)] = both, both.sum(axis=1)
+        both, count = corridors[(ql, qh)]
+        values = absolute if isabs else differences
+        mean = safe_divide((values * both).sum(axis=1), count)
+        if f_agg == "mean":
+            results[name] = mean
+        else:
+            squares = ((values - mean[:, None]) ** 2 * both).sum(axis=1)
+            results[name] = safe_divide(squares, count)
+    return results
 
 
-def fft_aggregated(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
-    """tsfresh ``fft_aggregated``: centroid, variance, skew or kurtosis (``aggtype``) of the
-    absolute real FFT spectrum taken as a distribution over its indices; skew and kurtosis are NaN
-    where the variance is below 0.5, and the kurtosis keeps tsfresh's formula."""
+def _chunk_aggregates(x: np.ndarray, f_agg: str, chunk_len: int) -> np.ndarray:
+    """``f_agg`` of consecutive chunks of ``chunk_len`` samples, the last one possibly shorter."""
+    rows, length = x.shape
+    whole = length // chunk_len
+    function = {"max": np.max, "min": np.min, "mean": np.mean, "var": np.var}[f_agg]
+    parts = [function(x[:, : whole * chunk_len].reshape(rows, whole, chunk_len), axis=2)] if whole else []
+    if length % chunk_len:
+        parts.append(function(x[:, whole * chunk_len:], axis=1)[:, None])
+    return np.hstack(parts)
+
+
+def agg_linear_trend(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``agg_linear_trend``: a linear least-squares regression (``attr``: rvalue,
+    intercept, slope, stderr or pvalue) of the ``f_agg`` aggregates (max, min, mean, var) of
+    chunks of ``chunk_len`` samples against their index; NaN where ``chunk_len`` is not
+    shorter than the series, as in tsfresh."""
     x = check_series(x)
-    spectrum = np.abs(np.fft.rfft(x, axis=1))
-    index = np.arange(spectrum.shape[1], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m1, m2, m3, m4 = (spectrum @ index**power / spectrum.sum(axis=1) for power in (1, 2, 3, 4))
-        spread = m2 - m1**2
-        narrow = spread < 0.5
-        aggregates = {"centroid": m1, "variance": spread,
-                      "skew": np.where(narrow, np.nan, (m3 - 3 * m1 * spread - m1**3) / spread**1.5),
-                      "kurtosis": np.where(narrow, np.nan, (m4 - 4 * m1 * m3 + 6 * m2 * m1**2 - 3 * m1) / spread**2)}
-    return {feature_name("fft_aggregated", parameter): aggregates[parameter["aggtype"]] for parameter in parameters}
+    regressions: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+    results = {}
+    for parameter in parameters:
+        attr, chunk_len, f_agg = parameter["attr"], parameter["chunk_len"], parameter["f_agg"]
+        name = feature_name("agg_linear_trend", parameter)
+        if chunk_len >= x.shape[1]:
+            results[name] = np.full(len(x), np.nan)
+            continue
+        if (f_agg, chunk_len) not in regressions:
+            regressions[(f_agg, chunk_len)] = linregress_on_index(_chunk_aggregates(x, f_agg, chunk_len))
+        results[name] = regressions[(f_agg, chunk_len)][attr]
+    return results
 
 
 CALCULATORS = {
@@ -279,6 +320,6 @@ CALCULATORS = {
     "cid_ce": cid_ce, "c3": c3, "time_reversal_asymmetry_statistic": time_reversal_asymmetry_statistic,
     "autocorrelation": autocorrelation, "agg_autocorrelation": agg_autocorrelation,
     "partial_autocorrelation": partial_autocorrelation, "ar_coefficient": ar_coefficient,
-    "linear_trend": linear_trend, "energy_ratio_by_chunks": energy_ratio_by_chunks,
-    "spkt_welch_density": spkt_welch_density, "fft_aggregated": fft_aggregated,
+    "linear_trend": linear_trend, "agg_linear_trend": agg_linear_trend, "change_quantiles": change_quantiles,
+    "energy_ratio_by_chunks": energy_ratio_by_chunks,
 }

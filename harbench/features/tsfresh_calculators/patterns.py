@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import convolve, fftconvolve
 
 from harbench.errors import InputValidationError
-from harbench.features.fast_tsfresh_base import check_series, feature_name
+from harbench.features.tsfresh_calculators.base import check_series, feature_name
 
 _CWT_TIE = 1e-10  # CWT values closer than this (relative) may compare differently than in scipy's own convolution
 _LZ_TREE_CELLS = 2**22  # phrase-tree entries per batch of rows (32 MiB)
@@ -218,5 +218,24 @@ def query_similarity_count(x: np.ndarray, parameters: Iterable[dict]) -> dict[st
     return results
 
 
-CALCULATORS = {"number_cwt_peaks": number_cwt_peaks, "lempel_ziv_complexity": lempel_ziv_complexity,
-               "query_similarity_count": query_similarity_count}
+def number_peaks(x: np.ndarray, parameters: Iterable[dict]) -> dict[str, np.ndarray]:
+    """tsfresh ``number_peaks``: how many samples exceed all ``n`` neighbours on each side
+    (samples closer than ``n`` to either end are never peaks)."""
+    x = check_series(x)
+    length = x.shape[1]
+    results = {}
+    for parameter in parameters:
+        n = parameter["n"]
+        if length <= 2 * n:
+            results[feature_name("number_peaks", parameter)] = np.zeros(len(x))
+            continue
+        centre = x[:, n:length - n]
+        peaks = np.ones(centre.shape, dtype=bool)
+        for shift in range(1, n + 1):
+            peaks &= (centre > x[:, n - shift:length - n - shift]) & (centre > x[:, n + shift:length - n + shift])
+        results[feature_name("number_peaks", parameter)] = peaks.sum(axis=1).astype(np.float64)
+    return results
+
+
+CALCULATORS = {"number_peaks": number_peaks, "number_cwt_peaks": number_cwt_peaks,
+               "lempel_ziv_complexity": lempel_ziv_complexity, "query_similarity_count": query_similarity_count}
