@@ -68,3 +68,28 @@ def test_bad_protocols_are_named():
         make_protocol("official").splits(_windows(official=False))
     with pytest.raises(InputValidationError, match="fewer than n_splits=20"):
         make_protocol("grouped_kfold", n_splits=20).splits(_windows())
+
+
+@pytest.mark.parametrize("outer", [{"name": "official"}, {"name": "loso"}, {"name": "grouped_kfold", "n_splits": 5}])
+def test_the_validation_protocol_tests_on_validation_subjects_and_never_sees_a_test_subject(outer):
+    windows = _windows(n_subjects=12)
+    outer_splits = make_protocol(**outer).splits(windows)
+    selection = make_protocol("validation", of=outer).splits(windows)
+    assert len(selection) == len(outer_splits)
+    for inner, split in zip(selection, outer_splits, strict=True):
+        assert np.array_equal(inner.test, split.val)
+        assert np.array_equal(np.sort(np.concatenate([inner.train, inner.val])), split.train)
+        assert not set(windows.subjects[split.test]) & set(
+            windows.subjects[np.concatenate([inner.train, inner.val, inner.test])])
+        assert len(inner.val), "learners that early-stop get validation subjects of their own"
+
+
+def test_the_validation_protocol_refuses_an_outer_protocol_without_validation_subjects():
+    with pytest.raises(InputValidationError, match="carves no validation subjects"):
+        make_protocol("validation", of={"name": "official", "val_fraction": 0})
+    with pytest.raises(InputValidationError, match="'of' must be the protocol"):
+        make_protocol("validation", of="official")
+    with pytest.raises(InputValidationError, match="names the validation protocol itself"):
+        make_protocol("validation", of={"name": "validation", "of": {"name": "official"}})
+    with pytest.raises(UnknownIdError, match="'lopo'"):
+        make_protocol("validation", of={"name": "lopo"})

@@ -155,8 +155,39 @@ class StratifiedKFold(Protocol):
         return list(folds.split(windows.X[:, :1, :1], windows.y, groups=windows.subjects))
 
 
+class ValidationOf(Protocol):
+    """Selection on validation subjects only: each fold of the protocol ``of`` becomes a fold whose
+    test side is that fold's validation subjects and whose training side its training subjects
+    (from which a validation subset is carved again, by ``val_fraction`` and ``val_seed``, for
+    learners that early-stop). The outer fold's test subjects are on no side.
+
+    A suite with this protocol compares candidate configurations (budgets, input representations,
+    architecture variants) as a suite with ``of`` would train them, without a test subject;
+    its report holds the validation figures a suite file cites for the choice it makes."""
+
+    name = "validation"
+
+    def __init__(self, of: dict, val_fraction: float = 0.2, val_seed: int = 0) -> None:
+        super().__init__(val_fraction=val_fraction, val_seed=val_seed)
+        if not isinstance(of, dict) or "name" not in of:
+            raise InputValidationError("validation: 'of' must be the protocol to select within, as a table with a "
+                                       "name, e.g. of = { name = \"official\", val_fraction = 0.2, val_seed = 0 }.")
+        if of["name"] == self.name:
+            raise InputValidationError("validation: 'of' names the validation protocol itself; name the protocol "
+                                       "whose validation subjects should be the test side (official, loso, ...).")
+        outer = make_protocol(**of)
+        if outer.val_fraction == 0:
+            raise InputValidationError(f"validation: the protocol in 'of' ({of['name']}) carves no validation "
+                                       "subjects (val_fraction = 0); give it a val_fraction above 0.")
+        self.of = outer.config()
+
+    def _train_test(self, windows: WindowSet) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(split.train, split.val) for split in make_protocol(**self.of).splits(windows)]
+
+
 PROTOCOLS: dict[str, type[Protocol]] = {
-    protocol.name: protocol for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold, StratifiedKFold)
+    protocol.name: protocol
+    for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold, StratifiedKFold, ValidationOf)
 }
 
 

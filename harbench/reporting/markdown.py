@@ -73,6 +73,17 @@ def _fold_line(fold: dict, windowed: bool, protocol: str) -> str:
             f"{len(subjects['test'])} test cases{where}.")
 
 
+def _selection_lines(protocol: dict) -> list[str]:
+    """What a selection suite's "test" side is: the validation subjects of the protocol it selects for."""
+    if protocol["name"] != "validation":
+        return []
+    of = protocol["of"]
+    return [f"**A selection suite:** each fold's test side is the validation subset of the `{of['name']}` "
+            "protocol's same fold, and its training side that fold's training subjects; the test subjects of "
+            f"`{of['name']}` are on no side. Its figures decide configurations that suites on `{of['name']}` "
+            "then report on their test subjects.", ""]
+
+
 def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     spec = get_dataset(splits["dataset"])
     channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"], strict=True))
@@ -93,6 +104,7 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
         f"val_seed {protocol.get('val_seed', 0)}) is used for early stopping by learners that use validation "
         "data; the others train on training and validation data together. No subject or case is on two sides "
         "of any split.", "",
+        *_selection_lines(protocol),
     ]
     for fold in splits["folds"]:
         lines += [_fold_line(fold, spec.windowed, protocol["name"]), ""]
