@@ -29,7 +29,7 @@ from harbench.models.base import WindowClassifier
 from harbench.models.persistence import PersistenceError
 from harbench.models.registry import PipelineContext, make_pipeline
 
-BUNDLE_FORMAT = 2  # 2: the model writes its own files (no Keras state in bundle.json)
+BUNDLE_FORMAT = 3  # 2: the model writes its own files (no Keras state in bundle.json); 3: input shape of any rank
 METADATA_FILE = "bundle.json"
 
 

@@ -20,12 +20,16 @@ from harbench.errors import InputValidationError
 from harbench.models.onnx_graph import OnnxGraph
 from harbench.models.persistence import load_skops, save_skops
 
+# what each input rank is: sensor windows, or video clips (`harbench.datasets` says which a dataset gives)
+INPUT_LAYOUTS = {3: "windows of shape (n, T, C)", 5: "clips of shape (n, frames, height, width, channels)"}
 
-def check_windows(X: np.ndarray, name: str = "X") -> np.ndarray:
-    """``X`` as float32 (n, T, C) with n, T, C >= 1 and no NaN or infinity."""
+
+def check_windows(X: np.ndarray, name: str = "X", rank: int = 3) -> np.ndarray:
+    """``X`` as float32 inputs of ``rank`` (`INPUT_LAYOUTS`: 3 for (n, T, C) windows, 5 for
+    (n, frames, height, width, channels) clips), every dimension >= 1, no NaN or infinity."""
     X = np.asarray(X)
-    if X.ndim != 3:
-        raise InputValidationError(f"{name} must be windows of shape (n, T, C); got an array of rank {X.ndim} "
+    if X.ndim != rank:
+        raise InputValidationError(f"{name} must be {INPUT_LAYOUTS[rank]}; got an array of rank {X.ndim} "
                                    f"with shape {X.shape}.")
     if min(X.shape) == 0:
         raise InputValidationError(f"{name} has shape {X.shape}; every dimension must be at least 1.")
@@ -35,9 +39,11 @@ def check_windows(X: np.ndarray, name: str = "X") -> np.ndarray:
     finite = np.isfinite(X)
     if not finite.all():
         bad = np.argwhere(~finite)[0]
+        where = (f"window {bad[0]}, step {bad[1]}, channel {bad[2]}" if rank == 3 else
+                 f"clip {bad[0]}, frame {bad[1]}, pixel {tuple(int(i) for i in bad[2:4])}, channel {bad[4]}")
         raise InputValidationError(
-            f"{name} contains NaN or infinity (first at window {bad[0]}, step {bad[1]}, channel {bad[2]}); "
-            "fill or drop those windows before fitting or predicting."
+            f"{name} contains NaN or infinity (first at {where}); fill or drop those inputs before fitting or "
+            "predicting."
         )
     return X
 
@@ -48,18 +54,21 @@ def channels_first(X: np.ndarray) -> np.ndarray:
 
 
 class WindowClassifier(ClassifierMixin, BaseEstimator):
-    """A classifier of (n, T, C) windows.
+    """A classifier of (n, T, C) windows, or, with ``input_rank`` 5, of (n, frames, height,
+    width, channels) clips.
 
     Tags: ``family`` is ``"classical"`` (features + learner) or ``"deep"`` (raw windows);
     ``uses_validation`` says whether `fit` uses ``X_val`` / ``y_val`` (early stopping, model
     selection). A learner that does not is trained on train and validation subjects together.
-    ``version`` is the algorithm's version: bump it in a subclass whenever its predictions for
+    ``input_rank`` is the rank of the arrays it takes (`INPUT_LAYOUTS`). ``version`` is the
+    algorithm's version: bump it in a subclass whenever its predictions for
     the same input and seed change, so that results stored under the old version are
     recomputed rather than reused (it is part of every result's key).
     """
 
     family: ClassVar[str] = "classical"
     uses_validation: ClassVar[bool] = False
+    input_rank: ClassVar[int] = 3
     version: ClassVar[int] = 1
 
     @classmethod
@@ -74,7 +83,7 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
             groups: np.ndarray | None = None) -> WindowClassifier:
         """Fit on windows ``X`` with labels ``y``; ``X_val``/``y_val`` are validation windows of other
         subjects, ``groups`` the subject of each training window (for grouped inner CV)."""
-        X = check_windows(X)
+        X = check_windows(X, rank=self.input_rank)
         y = np.asarray(y)
         if y.shape != (len(X),):
             raise InputValidationError(f"y has shape {y.shape}; expected ({len(X)},), one label per window.")
@@ -83,7 +92,7 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise InputValidationError(f"y holds a single class ({self.classes_[0]}); at least two are needed.")
-        self.n_timesteps_, self.n_channels_ = X.shape[1:]
+        self.input_shape_ = tuple(int(size) for size in X.shape[1:])
         if X_val is not None:
             X_val = self._check_fitted_shape(X_val, "X_val")
             y_val = self._encode(np.asarray(y_val), "y_val")
@@ -141,11 +150,11 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
     def _check_fitted_shape(self, X: np.ndarray, name: str) -> np.ndarray:
         if not hasattr(self, "classes_"):
             raise InputValidationError(f"{type(self).__name__} is not fitted yet; call fit first.")
-        X = check_windows(X, name)
-        if X.shape[1:] != (self.n_timesteps_, self.n_channels_):
+        X = check_windows(X, name, self.input_rank)
+        if X.shape[1:] != self.input_shape_:
             raise InputValidationError(
-                f"{name} has windows of {X.shape[1]} steps x {X.shape[2]} channels; this model was fitted on "
-                f"{self.n_timesteps_} steps x {self.n_channels_} channels. Window the data the same way."
+                f"{name} has inputs of shape {X.shape[1:]}; this model was fitted on inputs of shape "
+                f"{self.input_shape_}. Window (or sample and resize) the data the same way."
             )
         return X
 

@@ -156,8 +156,7 @@ class RepresentedClassifier(WindowClassifier):
 
     def save_fitted(self, folder: Path) -> None:
         """The wrapped model's files, and the raw window shape and classes as JSON."""
-        state = {"classes": self.classes_.tolist(), "n_timesteps": int(self.n_timesteps_),
-                 "n_channels": int(self.n_channels_)}
+        state = {"classes": self.classes_.tolist(), "input_shape": list(self.input_shape_)}
         (Path(folder) / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
         self.model_.save_fitted(folder)
 
@@ -166,7 +165,7 @@ class RepresentedClassifier(WindowClassifier):
         try:
             state = json.loads(path.read_text())
             self.classes_ = np.asarray(state["classes"])
-            self.n_timesteps_, self.n_channels_ = int(state["n_timesteps"]), int(state["n_channels"])
+            self.input_shape_ = tuple(int(size) for size in state["input_shape"])
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
             raise PersistenceError(f"{path}: missing or damaged ({error}); fit the model again.") from error
         self.model_ = clone(self.model).load_fitted(folder, trusted_modules)

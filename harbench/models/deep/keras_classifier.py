@@ -122,7 +122,9 @@ class KerasClassifier(WindowClassifier):
 
     @abstractmethod
     def _build(self, n_timesteps: int, n_channels: int, n_classes: int):
-        """The uncompiled ``keras.Model`` mapping (T, C) windows to class probabilities."""
+        """The uncompiled ``keras.Model`` mapping (T, C) windows to class probabilities; called
+        with the input's sizes, so a clip learner (``input_rank`` 5) takes ``(frames, height,
+        width, channels, n_classes)``."""
 
     def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None,
              groups: np.ndarray | None) -> None:
@@ -165,9 +167,10 @@ class KerasClassifier(WindowClassifier):
         import keras
 
         make_deterministic(self.seed)
-        self.channel_mean_ = X.mean(axis=(0, 1))
-        self.channel_std_ = np.maximum(X.std(axis=(0, 1)), 1e-8)
-        self.model_ = self._build(X.shape[1], X.shape[2], len(self.classes_))
+        all_but_channels = tuple(range(X.ndim - 1))
+        self.channel_mean_ = X.mean(axis=all_but_channels)
+        self.channel_std_ = np.maximum(X.std(axis=all_but_channels), 1e-8)
+        self.model_ = self._build(*X.shape[1:], len(self.classes_))
         optimizer = getattr(keras.optimizers, OPTIMIZERS[self.optimizer])(self.learning_rate)
         self.model_.compile(optimizer=optimizer,
                             loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -196,8 +199,8 @@ class KerasClassifier(WindowClassifier):
         folder = Path(folder)
         self.model_.save(folder / KERAS_FILE)
         state = {"channel_mean": self.channel_mean_.tolist(), "channel_std": self.channel_std_.tolist(),
-                 "classes": self.classes_.tolist(), "n_timesteps": int(self.n_timesteps_),
-                 "n_channels": int(self.n_channels_), "selected_epochs": int(self.selected_epochs_),
+                 "classes": self.classes_.tolist(), "input_shape": list(self.input_shape_),
+                 "selected_epochs": int(self.selected_epochs_),
                  "refit_on_validation": bool(self.refit_on_validation_)}
         (folder / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
@@ -218,7 +221,7 @@ class KerasClassifier(WindowClassifier):
             self.channel_mean_ = np.asarray(state["channel_mean"], dtype=np.float32)
             self.channel_std_ = np.asarray(state["channel_std"], dtype=np.float32)
             self.classes_ = np.asarray(state["classes"])
-            self.n_timesteps_, self.n_channels_ = int(state["n_timesteps"]), int(state["n_channels"])
+            self.input_shape_ = tuple(int(size) for size in state["input_shape"])
             self.selected_epochs_ = int(state["selected_epochs"])
             self.refit_on_validation_ = bool(state["refit_on_validation"])
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
@@ -238,7 +241,7 @@ class KerasClassifier(WindowClassifier):
         import tf2onnx
 
         mean, std = self.channel_mean_.astype(np.float32), self.channel_std_.astype(np.float32)
-        signature = (tf.TensorSpec((None, self.n_timesteps_, self.n_channels_), tf.float32, name="windows"),)
+        signature = (tf.TensorSpec((None, *self.input_shape_), tf.float32, name="windows"),)
 
         @tf.function(input_signature=signature)
         def standardised_model(windows):  # numpy statistics become constants of the graph, not inputs
