@@ -1,0 +1,1 @@
+"""Robustness of trained models: seeded perturbations of their test windows."""
