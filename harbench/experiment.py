@@ -97,13 +97,15 @@ def check_selection(suite: Suite, pipelines: list[str] | None, seeds: list[int] 
 
 def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None,
                seeds: list[int] | None = None, threads: int | str | None = None) -> list[PlannedCell]:
-    """Every cell of ``suite`` (optionally only some pipelines or seeds), in run order.
+    """Every cell of ``suite`` (optionally only some pipelines or seeds), in run order, each
+    with the robustness cells of its model when the suite has perturbations.
 
     ``threads`` is what the executor gives each cell (`harbench.runner.executors.Executor.threads`;
     the in-process executor's, every available CPU, by default): it enters the key of cells whose
     learner is compute-sensitive."""
     check_selection(suite, pipelines, seeds)
     threads = available_cpus() if threads is None else threads
+    perturbations = suite.perturbation_configs()
     planned = []
     for dataset in suite.datasets:
         description = data.split_description(dataset)
@@ -123,5 +125,5 @@ def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None
                                 pipeline=pipeline, config=describe(model), seed=seed,
                                 components=component_versions(pipeline, model), evaluation=EVALUATION_VERSION,
                                 compute=None if compute is None else {**compute, "threads": threads})
-                    planned.append(PlannedCell(cell, config))
+                    planned.append(PlannedCell(cell, config, tuple(map(cell.perturbed, perturbations))))
     return planned

@@ -156,6 +156,25 @@ def critical_difference(scores: pd.DataFrame, comparisons: Sequence[Comparison])
     return fig, ax
 
 
+def accuracy_under_perturbation(pipelines: Sequence[str], families: Sequence[str], severities: Sequence[str],
+                                clean: Sequence[float], accuracy: Sequence[Sequence[float]], title: str):
+    """Mean accuracy of each pipeline (a line, coloured by family) on the clean test set and at
+    each severity of one perturbation, mildest first."""
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
+    positions = np.arange(len(severities) + 1)
+    for pipeline, family, start, values in zip(pipelines, families, clean, accuracy, strict=True):
+        ax.plot(positions, [start, *values], "o-", color=FAMILY_COLOURS.get(family, "tab:gray"), lw=1.2,
+                label=pipeline)
+    ax.set_xticks(positions, ["clean", *severities])
+    ax.set_xlabel(title)
+    ax.set_ylabel("test accuracy (mean)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig, ax
+
+
 def save(fig, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path``, atomically."""
     buffer = io.BytesIO()

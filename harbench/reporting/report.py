@@ -19,6 +19,7 @@ from harbench.reporting.index import render_index
 from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
 from harbench.reporting.metrics import score_record
+from harbench.reporting.robustness import robustness_figures, robustness_lines, robustness_runs, robustness_summary
 from harbench.reporting.summary import render_summary
 from harbench.reporting.uncertainty import block_uncertainty, interval_columns
 from harbench.runner.predictions import Predictions
@@ -57,15 +58,18 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
                                       f"`harbench run {suite.name}` first.")
         splits.append(description)
     planned = plan_cells(suite, data)
-    missing = [item.cell.label() for item in planned if not store.has(item.cell.key)]
+    perturbed = [cell for item in planned for cell in item.perturbed]
+    missing = [cell.label() for cell in (*(item.cell for item in planned), *perturbed) if not store.has(cell.key)]
     if missing:
         raise MissingResultsError(
-            f"{suite.name}: {len(missing)} of {len(planned)} cells have no stored result (first: {missing[0]}). "
-            f"Run `harbench run {suite.name}` first."
+            f"{suite.name}: {len(missing)} of {len(planned) + len(perturbed)} cells have no stored result (first: "
+            f"{missing[0]}). Run `harbench run {suite.name}` first."
         )
     reports_dir = Path(reports_dir)
-    own_files = [reports_dir / f"{suite.name}{suffix}" for suffix in (".md", ".csv", ".runs.csv", ".tex")]
-    digest = report_inputs_digest(suite, store, [item.cell.key for item in planned], reports_dir / "perf.csv")
+    suffixes = (".md", ".csv", ".runs.csv", ".tex") + ((".robustness.csv",) if perturbed else ())
+    own_files = [reports_dir / f"{suite.name}{suffix}" for suffix in suffixes]
+    digest = report_inputs_digest(suite, store, [key for item in planned for key in item.all_keys()],
+                                  reports_dir / "perf.csv")
     if all(path.is_file() for path in own_files) and read_digests(reports_dir).get(suite.name) == digest:
         return [*own_files, *write_overview_pages(suite, reports_dir, suites_dir)]
     classes = {description["dataset"]: description["classes"] for description in splits}
@@ -93,16 +97,39 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
             suite_figures(part, block, classes[dataset], reports_dir / "figures", f"{suite.name}-{dataset}-{protocol}",
                           statistics.fold_scores, statistics.comparisons)
         ]
+    robustness, robustness_csv = _robustness(suite, store, perturbed, records, classes, reports_dir)
     paths = {
-        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, uncertainty),
+        reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, uncertainty,
+                                                 robustness),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.tex": render_tex(suite.name, summary),
+        **({reports_dir / f"{suite.name}.robustness.csv": robustness_csv} if perturbed else {}),
     }
     for path, text in paths.items():
         write_text_atomically(path, text)
     write_digests(reports_dir, {**read_digests(reports_dir), suite.name: digest})
     return [*paths, *write_overview_pages(suite, reports_dir, suites_dir)]
+
+
+def _robustness(suite: Suite, store: ResultStore, perturbed: list, records: list[dict], classes: dict[str, list],
+                reports_dir: Path) -> tuple[list[str], str]:
+    """A robustness suite's page section (a block per dataset and protocol, with its figures)
+    and its per-severity table as CSV; nothing for a suite without perturbations."""
+    if not perturbed:
+        return [], ""
+    clean = {record["key"]: record for record in records}
+    scored = [score_record(store.load(cell.key), load_predictions(store, cell.key, cell.label(), suite.name),
+                           classes[cell.dataset]) for cell in perturbed]
+    summary = robustness_summary(robustness_runs(scored, clean))
+    lines = []
+    for (dataset, protocol), block in summary.groupby(["dataset", "protocol"], sort=False):
+        lines += [f"### `{dataset}`, protocol `{protocol}`", "",
+                  *robustness_lines(block, suite.perturbations, suite.perturbation_seed)]
+        for caption, path in robustness_figures(block, suite.perturbations, reports_dir / "figures",
+                                                f"{suite.name}-{dataset}-{protocol}"):
+            lines += [f"{caption}:", "", f"![{caption}]({path.relative_to(reports_dir).as_posix()})", ""]
+    return lines, summary.to_csv(index=False, float_format="%.6g")
 
 
 def write_overview_pages(suite: Suite, reports_dir: Path, suites_dir: Path) -> list[Path]:

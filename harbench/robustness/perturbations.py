@@ -317,11 +317,9 @@ def get_perturbation(name: str) -> Perturbation:
     return PERTURBATIONS[name]
 
 
-def perturb(name: str, X: np.ndarray, layout: Layout, recordings: np.ndarray, severity: float | str, seed: int,
-            **options: object) -> np.ndarray:
-    """``X`` perturbed by perturbation ``name`` at ``severity``, one of its standard scale
-    (``options`` go to the perturbation, e.g. ``group`` for ``dropped_sensor``). Other
-    severities are refused here: call the perturbation's function for them."""
+def check_severity(name: str, severity: float | str) -> Perturbation:
+    """The perturbation ``name``, if ``severity`` is on its standard scale; else an error
+    naming the scale."""
     perturbation = get_perturbation(name)
     if not any(isinstance(severity, str) == isinstance(level, str) and severity == level
                for level in perturbation.severities):
@@ -330,4 +328,12 @@ def perturb(name: str, X: np.ndarray, layout: Layout, recordings: np.ndarray, se
             f"{', '.join(map(repr, perturbation.severities))}); call harbench.robustness.perturbations.{name} "
             "directly for another value."
         )
-    return perturbation.apply(X, layout, recordings, severity, seed, **options)
+    return perturbation
+
+
+def perturb(name: str, X: np.ndarray, layout: Layout, recordings: np.ndarray, severity: float | str, seed: int,
+            **options: object) -> np.ndarray:
+    """``X`` perturbed by perturbation ``name`` at ``severity``, one of its standard scale
+    (``options`` go to the perturbation, e.g. ``group`` for ``dropped_sensor``). Other
+    severities are refused here: call the perturbation's function for them."""
+    return check_severity(name, severity).apply(X, layout, recordings, severity, seed, **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 # Version of how a cell is trained and scored (`harbench.runner.execute.run_cell`: which windows
 # train, what is recorded): part of every key. 2: learners that early-stop refit on training +
@@ -23,7 +23,10 @@ class Cell:
     scored (`EVALUATION_VERSION`); ``compute``, for a learner whose
     arithmetic depends on where it runs, the backend, device and thread count it runs with
     (None for the others), so a result from one machine or executor is never reused as
-    another's.
+    another's. ``perturbation``, for a robustness cell, is what was done to the test windows
+    (name, severity, version, seed; `harbench.robustness.perturbations`): such a cell is the
+    clean cell's model scored on perturbed test windows, and its key is the clean cell's fields
+    plus the perturbation (a clean cell's key has no perturbation field at all).
     """
 
     dataset: str
@@ -37,21 +40,38 @@ class Cell:
     components: dict
     evaluation: int
     compute: dict | None = None
+    perturbation: dict | None = None
 
     @property
     def key(self) -> str:
         """Hash of everything that determines the result."""
-        payload = json.dumps(asdict(self), sort_keys=True)
+        fields = asdict(self)
+        if fields["perturbation"] is None:
+            del fields["perturbation"]
+        payload = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
     def label(self) -> str:
         where = f" on {self.compute['device']} ({self.compute['backend']})" if self.compute else ""
-        return f"{self.dataset}/{self.protocol['name']}/fold {self.fold}/{self.pipeline}/seed {self.seed}{where}"
+        under = (f" under {self.perturbation['name']} {self.perturbation['severity']}" if self.perturbation else "")
+        return (f"{self.dataset}/{self.protocol['name']}/fold {self.fold}/{self.pipeline}/seed {self.seed}{where}"
+                f"{under}")
+
+    def perturbed(self, perturbation: dict) -> Cell:
+        """This (clean) cell's model scored on test windows perturbed as ``perturbation`` says."""
+        return replace(self, perturbation=perturbation)
 
 
 @dataclass(frozen=True)
 class PlannedCell:
-    """A cell and the suite's (unresolved) configuration of its pipeline, to build it from."""
+    """A cell, the suite's (unresolved) configuration of its pipeline, to build it from, and
+    the robustness cells (``perturbed``) that score the same fitted model on perturbed test
+    windows; they are computed together, the model fitted once."""
 
     cell: Cell
     pipeline_config: dict
+    perturbed: tuple[Cell, ...] = ()
+
+    def all_keys(self) -> list[str]:
+        """The keys of the clean cell and of its robustness cells."""
+        return [self.cell.key, *(cell.key for cell in self.perturbed)]

@@ -29,6 +29,8 @@ from harbench.datasets.protocols import Split
 from harbench.datasets.windowset import WindowSet
 from harbench.models.base import WindowClassifier
 from harbench.models.registry import PipelineContext, make_pipeline
+from harbench.models.representation import Layout
+from harbench.robustness.perturbations import perturb
 from harbench.runner.cells import Cell
 from harbench.runner.environment import environment
 from harbench.runner.predictions import Predictions
@@ -42,11 +44,13 @@ _WARMED_UP: set[str] = set()  # pipelines whose one-off costs this process has p
 
 @dataclass(frozen=True)
 class CellResult:
-    """What computing a cell gives: its record (metrics, timings, provenance) and its
-    per-window predictions."""
+    """What computing a cell gives: its record (metrics, timings, provenance), its per-window
+    predictions, and the results of its robustness cells (the same model on perturbed test
+    windows)."""
 
     record: dict
     predictions: Predictions
+    perturbed: tuple[CellResult, ...] = ()
 
 
 def context_of(windows: WindowSet) -> PipelineContext:
@@ -151,25 +155,44 @@ def trained_on(pipeline: WindowClassifier) -> str:
     return "train+val" if refitted or not pipeline.uses_validation else "train"
 
 
+def scores(windows: WindowSet, y_test: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Accuracy, macro-F1, per-class F1 and the confusion matrix of ``y_pred``."""
+    labels = np.arange(len(windows.classes))
+    per_class_f1 = f1_score(y_test, y_pred, labels=labels, average=None, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_test, y_pred)),
+        "macro_f1": float(f1_score(y_test, y_pred, labels=labels, average="macro", zero_division=0)),
+        "per_class_f1": dict(zip(windows.classes, map(float, per_class_f1), strict=True)),
+        "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),
+    }
+
+
+def predict_with_probabilities(pipeline: WindowClassifier, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
+                                                                                   float]:
+    """Predicted classes of ``X``, their probabilities (float32; None for a model without them)
+    and the seconds `predict` took."""
+    start = time.perf_counter()
+    y_pred = pipeline.predict(X)
+    predict_s = time.perf_counter() - start
+    proba = pipeline.predict_proba(X).astype(np.float32) if pipeline.gives_probabilities() else None
+    return y_pred, proba, predict_s
+
+
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
-             executor: str = "in-process") -> CellResult:
+             executor: str = "in-process", perturbed: tuple[Cell, ...] = ()) -> CellResult:
     """Train ``cell``'s pipeline on its fold (`fit_on_split`), test it, and return its record
-    and per-window predictions (timings as the module docstring says). ``load_average`` records
-    the machine's 1-minute load average when the cell starts and when it ends: above the
-    available CPUs, other work shared the machine and the timings are inflated."""
+    and per-window predictions (timings as the module docstring says), with the results of the
+    ``perturbed`` robustness cells (`score_perturbed`). ``load_average`` records the machine's
+    1-minute load average when the cell starts and when it ends: above the available CPUs,
+    other work shared the machine and the timings are inflated."""
     load_before = os.getloadavg()[0]
     one_off_s = warm_up(cell.pipeline, cell.seed, pipeline_config, windows, split)
     pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
     X_test, y_test = windows.X[split.test], windows.y[split.test]
     pipeline.set_feature_cache(False)  # cost figures measure computing the features, not reading them back
-    start = time.perf_counter()
-    y_pred = pipeline.predict(X_test)
-    predict_s = time.perf_counter() - start
-    proba = pipeline.predict_proba(X_test).astype(np.float32) if pipeline.gives_probabilities() else None
+    y_pred, proba, predict_s = predict_with_probabilities(pipeline, X_test)
     latency_ms, throughput = single_threaded_costs(pipeline, X_test, latency_calls)
 
-    labels = np.arange(len(windows.classes))
-    per_class_f1 = f1_score(y_test, y_pred, labels=labels, average=None, zero_division=0)
     environment_now = environment(executor)
     record = {
         "key": cell.key, "dataset": cell.dataset, "dataset_fingerprint": cell.dataset_fingerprint,
@@ -178,10 +201,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "config": cell.config, "trained_on": trained_on(pipeline),
         "n_train": len(train), "n_val": len(split.val) if pipeline.uses_validation else 0,
         "n_test": len(split.test),
-        "accuracy": float(accuracy_score(y_test, y_pred)),
-        "macro_f1": float(f1_score(y_test, y_pred, labels=labels, average="macro", zero_division=0)),
-        "per_class_f1": dict(zip(windows.classes, map(float, per_class_f1), strict=True)),
-        "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),
+        **scores(windows, y_test, y_pred),
         "fit_s": fit_s, "one_off_s": one_off_s, "load_average": [load_before, os.getloadavg()[0]],
         "feature_s": getattr(pipeline, "feature_seconds_", None),
         "features_cached": getattr(pipeline, "features_cached_", None), "predict_s": predict_s,
@@ -196,6 +216,33 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "provenance": {"git_commit": environment_now["git_commit"], "tree_clean": environment_now["git_clean"],
                        "components": cell.components, "evaluation": cell.evaluation, "compute": cell.compute},
         "environment": environment_now,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    predictions = Predictions(test_index=np.asarray(split.test), subjects=windows.subjects[split.test],
+                              y_true=y_test, y_pred=y_pred, proba=proba)
+    return CellResult(record, predictions,
+                      tuple(score_perturbed(robustness, pipeline, windows, split, record) for robustness in perturbed))
+
+
+def score_perturbed(cell: Cell, pipeline: WindowClassifier, windows: WindowSet, split: Split,
+                    clean: dict) -> CellResult:
+    """The result of robustness cell ``cell``: ``pipeline`` (fitted for the clean cell whose
+    record is ``clean``) scored on the fold's test windows perturbed as ``cell.perturbation``
+    says (`harbench.robustness.perturbations.perturb`; the recording of each window keys the
+    per-recording draws). ``clean_accuracy`` and ``clean_macro_f1`` are that same model's on the
+    clean test windows, so a drop never compares two fits."""
+    perturbation = cell.perturbation
+    X_test = perturb(perturbation["name"], windows.X[split.test], Layout(windows.fs, windows.channels, windows.units),
+                     windows.sessions[split.test], perturbation["severity"], perturbation["seed"])
+    y_test = windows.y[split.test]
+    y_pred, proba, predict_s = predict_with_probabilities(pipeline, X_test)
+    identity = ("dataset", "dataset_fingerprint", "windowing", "protocol", "protocol_config", "fold", "pipeline",
+                "family", "seed", "config", "trained_on", "n_train", "n_val", "n_test", "provenance", "environment")
+    record = {
+        **{field: clean[field] for field in identity},
+        "key": cell.key, "clean_key": clean["key"], "perturbation": perturbation,
+        "clean_accuracy": clean["accuracy"], "clean_macro_f1": clean["macro_f1"],
+        **scores(windows, y_test, y_pred), "predict_s": predict_s,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     predictions = Predictions(test_index=np.asarray(split.test), subjects=windows.subjects[split.test],

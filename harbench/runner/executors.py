@@ -62,7 +62,7 @@ def cell_arguments(item: PlannedCell, data: CellData, latency_calls: int, label:
     future of them, scattered once)."""
     cell = item.cell
     return (cell, item.pipeline_config, data.windows(cell.dataset) if windows is None else windows,
-            data.splits(cell.dataset)[cell.fold], latency_calls, label)
+            data.splits(cell.dataset)[cell.fold], latency_calls, label, item.perturbed)
 
 
 def run_cell_with_blas_threads(threads: int, *args) -> CellResult:

@@ -5,7 +5,10 @@ suite's configuration changes, the old cells of that suite's datasets and protoc
 the store under keys that nothing plans any more. They must not outlive the code that made
 them: pruning removes every stored cell of the given suites' (dataset, protocol) blocks whose
 key none of those suites plans now. Cells of other datasets or protocols are left alone, so
-suites not yet recomputed keep the results their reports were made from.
+suites not yet recomputed keep the results their reports were made from. Robustness cells form
+blocks of their own: a robustness suite (one with perturbations) claims only the robustness
+cells of its datasets and protocols, since its clean cells are those of the suite it extends
+(often fewer seeds), and a standard suite claims only clean cells.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
 
 
-def _block(dataset: str, protocol: dict) -> str:
-    return json.dumps([dataset, protocol], sort_keys=True)
+def _block(dataset: str, protocol: dict, robustness: bool) -> str:
+    return json.dumps([dataset, protocol, robustness], sort_keys=True)
 
 
 def stale_records(suites: list[Suite], store: ResultStore) -> dict[str, dict]:
@@ -27,14 +30,14 @@ def stale_records(suites: list[Suite], store: ResultStore) -> dict[str, dict]:
     of ``suites`` plans."""
     planned, blocks = set(), set()
     for suite in suites:
-        planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
-        blocks |= {_block(dataset, suite.protocol) for dataset in suite.datasets}
+        planned |= {key for item in plan_cells(suite, SuiteData(suite, store)) for key in item.all_keys()}
+        blocks |= {_block(dataset, suite.protocol, bool(suite.perturbations)) for dataset in suite.datasets}
     stale = {}
     for key in store.stored_keys():
         if key in planned:
             continue
         record = store.load(key)
-        if _block(record["dataset"], record["protocol_config"]) in blocks:
+        if _block(record["dataset"], record["protocol_config"], "perturbation" in record) in blocks:
             stale[key] = record
     return stale
 

@@ -43,7 +43,8 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
               dry_run: bool = False, log: Callable[[str], None] = print,
               executor: Executor | None = None, allow_dirty: bool = False) -> RunSummary:
     """Compute every missing cell of ``suite`` with ``executor`` (default in-process) and store
-    each as soon as it finishes.
+    each as soon as it finishes. A clean cell whose robustness cells are not all stored is
+    fitted again (its stored result is kept) and its model scored on the perturbed test sets.
 
     Refuses to compute anything from a checkout with uncommitted changes unless
     ``allow_dirty`` (`check_clean_tree`). The environment (versions, commit) is read once,
@@ -54,19 +55,28 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     executor = executor or InProcessExecutor()
     data = SuiteData(suite, store)
     planned = plan_cells(suite, data, pipelines, seeds, executor.threads)
-    missing = [item for item in planned if not store.has(item.cell.key)]
-    log(f"{suite.name}: {len(planned)} cells, {len(planned) - len(missing)} reused from {store.root}, "
-        f"{len(missing)} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
+    missing = [item for item in planned if not all(map(store.has, item.all_keys()))]
+    n_cells = sum(len(item.all_keys()) for item in planned)
+    n_missing = sum(not store.has(key) for item in missing for key in item.all_keys())
+    robustness = f" ({n_cells - len(planned)} of them robustness cells)" if n_cells > len(planned) else ""
+    log(f"{suite.name}: {n_cells} cells{robustness}, {n_cells - n_missing} reused from {store.root}, "
+        f"{n_missing} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
     if dry_run:
         for item in missing:
-            log(f"  would compute {item.cell.label()}")
-        return RunSummary(len(planned), len(planned) - len(missing), 0)
+            for cell in (item.cell, *item.perturbed):
+                if not store.has(cell.key):
+                    log(f"  would compute {cell.label()}")
+        return RunSummary(n_cells, n_cells - n_missing, 0)
     if missing:
         check_clean_tree(allow_dirty)
     progress = Progress(len(missing), log)
     for item, result in executor.run(missing, data, suite.latency_calls):
-        store.save(item.cell.key, result.record, result.predictions)
-        progress.advance(f"{item.cell.label()}: accuracy {result.record['accuracy']:.4f}, "
+        if not store.has(item.cell.key):  # a stored clean cell is kept, its model refitted only to be perturbed
+            store.save(item.cell.key, result.record, result.predictions)
+        for perturbed in result.perturbed:
+            store.save(perturbed.record["key"], perturbed.record, perturbed.predictions)
+        under = f" and {len(result.perturbed)} perturbed test sets" if result.perturbed else ""
+        progress.advance(f"{item.cell.label()}: accuracy {result.record['accuracy']:.4f}{under}, "
                          f"fit {result.record['fit_s']:.1f} s")
-    log(f"{suite.name}: {len(planned)} cells: {len(planned) - len(missing)} reused, {len(missing)} computed.")
-    return RunSummary(len(planned), len(planned) - len(missing), len(missing))
+    log(f"{suite.name}: {n_cells} cells: {n_cells - n_missing} reused, {n_missing} computed.")
+    return RunSummary(n_cells, n_cells - n_missing, n_missing)

@@ -7,6 +7,13 @@ A suite names datasets, window parameters, a protocol, pipelines with their conf
 seeds. Everything is checked when the file is read, before any data is loaded or any model
 trained: an unknown key, dataset, protocol or pipeline (or pipeline parameter) is named in
 the error together with the file.
+
+A robustness suite scores every cell's model also on perturbed test windows: a
+``[perturbations]`` table maps perturbation names (`harbench.robustness.perturbations`) to
+severities of their standard scales, with the perturbations' ``seed``. It usually
+``extends`` a standard suite: it then takes that suite's datasets, windowing, protocol,
+pipelines, seeds and latency calls, and may set its own name, description, seeds and
+perturbations, so that its clean cells are the standard suite's and the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from harbench.datasets.catalog import get_dataset
 from harbench.datasets.protocols import make_protocol
 from harbench.errors import HarbenchError, SuiteError
 from harbench.models.registry import PipelineContext, make_pipeline
+from harbench.robustness.perturbations import check_severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +35,8 @@ else:  # pragma: no cover
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 _TOP_LEVEL_KEYS = {"name", "description", "datasets", "seeds", "windowing", "protocol", "pipelines",
-                   "latency_calls"}
+                   "latency_calls", "perturbations"}
+_EXTENDING_KEYS = {"extends", "name", "description", "seeds", "perturbations"}
 _WINDOWING_KEYS = {"length", "step"}
 
 
@@ -44,6 +53,14 @@ class Suite:
     windowing: dict = field(default_factory=dict)
     latency_calls: int = 200
     path: str = ""
+    perturbations: dict[str, tuple[float | str, ...]] = field(default_factory=dict)
+    perturbation_seed: int = 0
+
+    def perturbation_configs(self) -> list[dict]:
+        """Each (perturbation, severity) the suite scores, as a robustness cell records it."""
+        return [{"name": name, "severity": severity, "version": check_severity(name, severity).version,
+                 "seed": self.perturbation_seed}
+                for name, severities in self.perturbations.items() for severity in severities]
 
 
 def suite_path(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Path:
@@ -62,12 +79,47 @@ def suite_path(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Path:
 def load_suite(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Suite:
     """Read and check a suite file (see the module docstring)."""
     path = suite_path(name_or_path, suites_dir)
+    raw = _read(path)
+    shipped = path.resolve().parent == SUITES_DIR
+    where = f"harbench/suites/{path.name}" if shipped else str(path)
+    if "extends" in raw:
+        raw = _extend(raw, where, path.parent)
+    return check_suite(raw, where)
+
+
+def _read(path: Path) -> dict:
     try:
-        raw = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SuiteError(f"{path}: cannot read the suite file ({error}).") from error
-    shipped = path.resolve().parent == SUITES_DIR
-    return check_suite(raw, f"harbench/suites/{path.name}" if shipped else str(path))
+
+
+def _extend(raw: dict, where: str, folder: Path) -> dict:
+    """The suite ``raw`` extends (a suite name in ``folder``), with ``raw``'s own keys over it."""
+    unknown = sorted(set(raw) - _EXTENDING_KEYS)
+    if unknown:
+        raise SuiteError(f"{where}: a suite that extends another may set only {sorted(_EXTENDING_KEYS)}; "
+                         f"{unknown} come from the suite it extends ({raw['extends']!r}).")
+    base = _read(suite_path(_require(raw, "extends", str, where), folder))
+    if "extends" in base:
+        raise SuiteError(f"{where}: extends {raw['extends']!r}, which extends another suite itself; extend the "
+                         "standard suite directly.")
+    return {**base, **{key: value for key, value in raw.items() if key != "extends"}}
+
+
+def _perturbations(raw: dict, where: str) -> tuple[dict[str, tuple[float | str, ...]], int]:
+    """The ``[perturbations]`` table: severities by perturbation name, and the perturbation seed."""
+    table = dict(raw.get("perturbations", {}))
+    seed = table.pop("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SuiteError(f"{where}: [perturbations] seed must be a non-negative integer, got {seed!r}.")
+    for name, severities in table.items():
+        if not isinstance(severities, list) or not severities:
+            raise SuiteError(f"{where}: [perturbations] {name} must list severities, e.g. {name} = [...]; got "
+                             f"{severities!r}.")
+        for severity in severities:
+            check_severity(name, severity)
+    return {name: tuple(severities) for name, severities in table.items()}, seed
 
 
 def _require(raw: dict, key: str, kind: type, where: str):
@@ -107,6 +159,7 @@ def check_suite(raw: dict, where: str) -> Suite:
         context = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z"), units=("g", "g", "g"))
         for pipeline, config in pipelines.items():
             make_pipeline(pipeline, context, seed=seeds[0], config=config)
+        perturbations, perturbation_seed = _perturbations(raw, where)
     except SuiteError:
         raise
     except HarbenchError as error:
@@ -115,5 +168,6 @@ def check_suite(raw: dict, where: str) -> Suite:
         name=str(raw.get("name", Path(where).stem)), description=str(raw.get("description", "")),
         datasets=tuple(spec.id for spec in specs), seeds=tuple(seeds), protocol=protocol,
         pipelines={pipeline: dict(config) for pipeline, config in pipelines.items()}, windowing=dict(windowing),
-        latency_calls=int(raw.get("latency_calls", 200)), path=where,
+        latency_calls=int(raw.get("latency_calls", 200)), path=where, perturbations=perturbations,
+        perturbation_seed=perturbation_seed,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harbench.experiment import SuiteData, plan_cells
-from harbench.runner.cells import PlannedCell
+from harbench.runner.cells import Cell, PlannedCell
 from harbench.runner.execute import run_cell
 from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
@@ -84,16 +84,27 @@ def verify_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None =
     for item in select(plan_cells(suite, data, pipelines, seeds), sample):
         cell = item.cell
         if not store.has(cell.key):
-            verdict = Verdict(cell.label(), cell.key, "missing",
-                              ("no result stored under the key the current code gives this cell: its code, "
-                               "configuration or data changed since, or it was never run",))
-        else:
-            result = run_cell(cell, item.pipeline_config, data.windows(cell.dataset),
-                              data.splits(cell.dataset)[cell.fold], latency_calls=1, executor="verify")
-            differences = compare(store.load(cell.key), store.load_predictions(cell.key), result.record,
-                                  result.predictions)
-            verdict = Verdict(cell.label(), cell.key, "mismatch" if differences else "identical",
-                              tuple(differences))
-        log(verdict.line())
-        verdicts.append(verdict)
+            verdicts.append(_missing(cell))
+            log(verdicts[-1].line())
+            continue
+        result = run_cell(cell, item.pipeline_config, data.windows(cell.dataset), data.splits(cell.dataset)[cell.fold],
+                          latency_calls=1, executor="verify",
+                          perturbed=tuple(filter(lambda robustness: store.has(robustness.key), item.perturbed)))
+        recomputed = {cell.key: result, **{each.record["key"]: each for each in result.perturbed}}
+        for checked in (cell, *item.perturbed):
+            if checked.key not in recomputed:
+                verdict = _missing(checked)
+            else:
+                differences = compare(store.load(checked.key), store.load_predictions(checked.key),
+                                      recomputed[checked.key].record, recomputed[checked.key].predictions)
+                verdict = Verdict(checked.label(), checked.key, "mismatch" if differences else "identical",
+                                  tuple(differences))
+            log(verdict.line())
+            verdicts.append(verdict)
     return verdicts
+
+
+def _missing(cell: Cell) -> Verdict:
+    return Verdict(cell.label(), cell.key, "missing",
+                   ("no result stored under the key the current code gives this cell: its code, configuration or "
+                    "data changed since, or it was never run",))
