@@ -1,14 +1,26 @@
 """The ``harbench`` command: ``list``, ``fetch``, ``run``, ``verify`` and ``report``, and the deployment
-commands of `harbench.deploy.commands` (``fit``, ``predict``, ``sample-recording``, ...)."""
+commands of `harbench.deploy.commands` (``fit``, ``predict``, ``sample-recording``, ...).
+
+Every command drops the log lines that TensorFlow's C++ core writes straight to file descriptor
+2 (`_native_logs_dropped`); ``HARBENCH_FRAMEWORK_LOGS=1`` keeps them. No environment variable
+reaches all of them: absl writes every message logged before ``absl::InitializeLog()`` to
+stderr whatever ``TF_CPP_MIN_LOG_LEVEL`` says (TensorFlow 2.21 logs "oneDNN custom operations
+are on" that way from two libraries, each after absl's banner), and only
+``TF_ENABLE_ONEDNN_OPTS=0`` silences that line, by switching off kernels that change a deep
+learner's numerics. `harbench.models.deep.backend` quiets what the variables do reach.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
+import re
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import harbench
@@ -16,6 +28,10 @@ from harbench.deploy.commands import add_commands
 from harbench.errors import HarbenchError, SuiteError
 
 SHIPPED_SUITES = Path(harbench.__file__).resolve().parent / "suites"  # `harbench.runner.suite.SUITES_DIR`
+FRAMEWORK_LOGS = "HARBENCH_FRAMEWORK_LOGS"  # set to 1 to see the frameworks' own log lines
+# A line of C++ logging (absl or glog: "I0000 00:00:1796238676.033379    4486 port.cc:153] ...") or
+# absl's banner before the first of them.
+_NATIVE_LOG_LINE = re.compile(rb"[IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl::InitializeLog\(\)")
 
 
 def _list(args: argparse.Namespace) -> None:
@@ -92,7 +108,9 @@ def _report(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harbench", description="Reproducible human activity recognition "
-                                     "benchmarks: classical feature pipelines, MiniRocket and deep learners.")
+                                     "benchmarks: classical feature pipelines, MiniRocket and deep learners.",
+                                     epilog=f"The frameworks' own log lines (TensorFlow's C++ and absl logs) are "
+                                     f"kept off stderr; set {FRAMEWORK_LOGS}=1 to see them.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--suites-dir", default=str(SHIPPED_SUITES), help="folder of suite files (default: the "
                         "standard suites installed with harbench, harbench/suites)")
@@ -155,6 +173,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _forward(source: int, target: int) -> None:
+    """Copy the lines read from ``source`` to ``target`` until every writer has closed
+    ``source``, except the native log lines."""
+    with open(source, "rb") as incoming, open(target, "wb") as outgoing:
+        for line in incoming:
+            if _NATIVE_LOG_LINE.match(line):
+                continue
+            try:
+                outgoing.write(line)
+                outgoing.flush()
+            except OSError:  # stderr is gone (a closed terminal): keep reading so that no writer blocks
+                pass
+
+
+@contextlib.contextmanager
+def _native_logs_dropped() -> Iterator[None]:
+    """File descriptor 2 of this process, and of the worker processes it starts, becomes a pipe
+    whose lines reach the real stderr unless they are native log lines. Python's own output
+    (harbench's messages, warnings, tracebacks) passes unchanged, line by line."""
+    if os.environ.get(FRAMEWORK_LOGS, "") not in ("", "0"):
+        yield
+        return
+    try:
+        target = os.dup(2)
+    except OSError:  # no stderr: nothing to filter
+        yield
+        return
+    source, pipe = os.pipe()
+    sys.stderr.flush()
+    os.dup2(pipe, 2)
+    os.close(pipe)
+    forwarder = threading.Thread(target=_forward, args=(source, target), name="harbench-stderr", daemon=True)
+    forwarder.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(target, 2)  # the pipe's last writer in this process is gone: the forwarder drains and ends
+        forwarder.join(timeout=1)  # unless a worker process that is still alive holds the pipe too
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -162,17 +221,18 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # finish like Ctrl-C: finished cells stay, no partial file
-    try:
-        status = args.handler(args)
-    except HarbenchError as error:
-        print(f"harbench: error: {error}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - let the interpreter's final flush succeed
-        return 0
-    except KeyboardInterrupt:
-        print("harbench: interrupted; finished cells are stored, rerun to resume.", file=sys.stderr)
-        return 130
+    with _native_logs_dropped():
+        try:
+            status = args.handler(args)
+        except HarbenchError as error:
+            print(f"harbench: error: {error}", file=sys.stderr)
+            return 2
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - let the interpreter's final flush succeed
+            return 0
+        except KeyboardInterrupt:
+            print("harbench: interrupted; finished cells are stored, rerun to resume.", file=sys.stderr)
+            return 130
     return status or 0
 
 

@@ -32,6 +32,18 @@ def test_a_well_formed_file_gives_cases_channels_last():
     assert list(problem.labels) == ["walk", "run"]
 
 
+def test_values_and_order_are_aeons_and_labels_keep_the_case_aeon_drops():
+    """Parity with aeon's own loader, which ts_format's docstring says why harbench does not use."""
+    import aeon
+    from aeon.datasets import load_from_ts_file
+
+    path = Path(aeon.__file__).parent / "datasets" / "data" / "BasicMotions" / "BasicMotions_TRAIN.ts"
+    ours = read_ts(path.read_text(), str(path))
+    X, y = load_from_ts_file(str(path))
+    np.testing.assert_array_equal(ours.X, X.transpose(0, 2, 1).astype(np.float32))
+    assert [label.lower() for label in ours.labels] == list(y) and "Standing" in ours.labels
+
+
 @pytest.mark.parametrize("text, message", [
     (HEADER.replace("@data\n", ""), r"toy.ts: malformed header, no @data line"),
     (HEADER.replace("@problemName Toy\n", ""), r"toy.ts: malformed header, @problemname missing"),

@@ -1,4 +1,16 @@
-"""A progress line per finished cell: a bar, counts, elapsed time and an ETA."""
+"""A progress line per finished cell: a bar, counts, elapsed time and an ETA.
+
+Why not tqdm (installed as tsfresh's dependency, 4.70): ``harbench run`` writes to log files
+and CI logs through the ``log`` callable it is given, one line per finished cell with its
+accuracy. A tqdm bar writes to its own stream and redraws one line with carriage returns:
+for 4 cells written to a file (``tqdm(total=4, file=..., mininterval=0)``, the cell's result
+as its postfix) it wrote 6 states separated by carriage returns and a single newline, so a
+log holds one physical line that ``grep`` returns whole and ``cat`` shows as its last state
+only; ``tqdm.write`` for the per-cell lines surrounds each with bar-erasing carriage returns
+and spaces. ``tqdm.format_meter`` alone gives one line per call (`` 25%|##5       | 1/4
+[00:30<01:30, 30.00s/it, first]``), but this class would still have to count, time and log:
+it would save only `duration` and the bar's two lines, for a new direct dependency.
+"""
 
 from __future__ import annotations
 

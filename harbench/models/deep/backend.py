@@ -16,6 +16,14 @@ the flags once, so this must happen before JAX starts; importing this module fir
 A seed gives the same predictions within one backend and device; two backends, or a CPU and
 a GPU, may differ in the last bits and hence in a few predictions, which is why
 `compute_description` belongs in a result's key.
+
+Framework logs: unless ``HARBENCH_FRAMEWORK_LOGS`` is set (to anything but 0), importing this
+module sets ``TF_CPP_MIN_LOG_LEVEL=3`` where it is unset, which drops TensorFlow's C++ messages
+once absl logging is initialised, among them the ``E0000 ... node_def_util.cc:682] NodeDef
+mentions attribute use_unbounded_threadpool`` lines of every Keras fit (TensorFlow 2.21), which
+are harmless but read as errors, and raises the ``tensorflow`` Python logger to ``ERROR`` (its
+warnings that harbench's repeated fits retrace functions). Lines logged before absl is
+initialised ignore the variable; the ``harbench`` command drops those (`harbench.cli`).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import logging
 import os
 import sys
 
@@ -137,7 +146,9 @@ def _device(backend: str) -> str:
 
 def _configure_environment() -> None:
     """Run once at import, before Keras or JAX is imported by the deep learners."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("HARBENCH_FRAMEWORK_LOGS", "") in ("", "0"):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if not os.environ.get("KERAS_BACKEND"):
         os.environ["KERAS_BACKEND"] = DEFAULT_BACKEND
     if os.environ["KERAS_BACKEND"] == "jax" and _JAX_DETERMINISM_FLAG not in os.environ.get("XLA_FLAGS", ""):
