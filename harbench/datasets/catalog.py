@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from harbench.datasets import mp_gestures, uci_hapt, uci_har_240, uea, usc_had
+from harbench.datasets import mp_gestures, uci_hapt, uci_har_240, uea, usc_had, utd_mhad, video_folder, weizmann
 from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.recording import Recording
@@ -153,6 +153,16 @@ class SeriesDatasetSpec:
         return self.open()
 
 
+def video_folder_spec(id: str, description: str, citation: str, layout: video_folder.VideoFolder,
+                      notes: str = "") -> SeriesDatasetSpec:
+    """A dataset id over a class-folder video dataset (``<class>/<clip>.avi|.mp4``) read as clips."""
+    return SeriesDatasetSpec(
+        id=id, description=description, citation=citation, open=functools.partial(video_folder.open_clips, layout),
+        manifest=functools.partial(video_folder.manifest, layout), read=functools.partial(video_folder.read, layout),
+        variant=layout.variant, notes=notes, checksums_shipped=layout.manifest_file is not None,
+    )
+
+
 _HAPT_CITATION = (
     "Reyes-Ortiz, Oneto, Samà, Parra & Anguita (2016), Transition-Aware Human Activity Recognition "
     "Using Smartphones, Neurocomputing 171:754-767"
@@ -248,4 +258,50 @@ register_dataset(SeriesDatasetSpec(
     notes="harbench ships no checksums for this release (it could not be obtained to compute them): the files' "
           "SHA-256 digests are computed on reading and identify the data in the fingerprint. The windows are the "
           "release's own, so results compare with the literature's UCI HAR figures window for window.",
+))
+
+register_dataset(SeriesDatasetSpec(
+    id="weizmann",
+    description=f"Weizmann human actions: silhouette clips of 10 actions by 9 persons (93 sequences, 25 frames/s), "
+                f"{weizmann.FRAMES} frames of {weizmann.HEIGHT} x {weizmann.WIDTH} each; no official split (use loso: "
+                "leave-one-person-out, 9 folds)",
+    citation="Gorelick, Blank, Shechtman, Irani & Basri (2007), Actions as Space-Time Shapes, IEEE TPAMI "
+             "29(12):2247-2253",
+    open=weizmann.open_release, manifest=lambda: weizmann.source().manifest, read=weizmann.read,
+    variant=f"{weizmann.MASKS}:frames={weizmann.FRAMES}:size={weizmann.HEIGHT}x{weizmann.WIDTH}",
+    notes=f"Clips of the authors' full-frame silhouette masks: {weizmann.FRAMES} frames spread uniformly over each "
+          f"sequence (the middle frame of {weizmann.FRAMES} equal segments), each 2 x 2 block averaged. lena's two "
+          "takes of run, skip and walk are two clips of person lena, so they are always on the same side of a split. "
+          "Published leave-one-person-out accuracies on these 10 actions run from about 97 % to 100 %.",
+))
+_UTD_CITATION = ("Chen, Jafari & Kehtarnavaz (2015), UTD-MHAD: A Multimodal Dataset for Human Action Recognition "
+                 "Utilizing a Depth Camera and a Wearable Inertial Sensor, IEEE ICIP")
+_UTD_NOTES = ("Each trial is resampled to a fixed length by linear interpolation in time (never cut); its trial id "
+              "(a01_s01_t01) is kept, and both modalities list the same 861 trials in the same order. The official "
+              "protocol is cross-subject (subjects 1, 3, 5, 7 train, 2, 4, 6, 8 test); loso is also common.")
+for _modality, _what in (
+    (utd_mhad.INERTIAL, "one inertial sensor (acc in g, gyro in deg/s, 50 Hz; right wrist for actions 1-21, right "
+                        f"thigh for 22-27), each trial resampled to {utd_mhad.INERTIAL.length} samples x 6 channels"),
+    (utd_mhad.SKELETON, "Kinect v1 skeletons (20 joints x, y, z in metres, 30 Hz), each trial resampled to "
+                        f"{utd_mhad.SKELETON.length} frames x 60 channels"),
+):
+    register_dataset(SeriesDatasetSpec(
+        id=f"utd_mhad_{_modality.name}",
+        description=f"UTD-MHAD: 27 actions by 8 subjects, 861 trials, {_what}; official cross-subject split",
+        citation=_UTD_CITATION, open=functools.partial(utd_mhad.open_release, _modality),
+        manifest=functools.partial(utd_mhad.manifest, _modality), read=functools.partial(utd_mhad.read, _modality),
+        variant=f"{_modality.name}:length={_modality.length}:linear", notes=_UTD_NOTES,
+    ))
+
+_UCF50 = video_folder.VideoFolder(folder="ucf50", url="https://www.crcv.ucf.edu/data/UCF50.rar")
+register_dataset(video_folder_spec(
+    id="ucf50",
+    description=f"UCF50: YouTube clips of 50 actions in 25 groups, RGB, {_UCF50.frames} frames of {_UCF50.height} x "
+                f"{_UCF50.width} per clip; leave-one-group-out (protocol loso, 25 folds)",
+    citation="Reddy & Shah (2013), Recognizing 50 human action categories of web videos, Machine Vision and "
+             "Applications 24(5):971-981",
+    layout=_UCF50,
+    notes="Read from $HARBENCH_DATA_DIR/ucf50/<Class>/v_<Class>_gXX_cYY.avi (extract UCF50.rar there); the group "
+          "gXX of each clip is its subject for every protocol. harbench ships no checksums for UCF50: the clips' "
+          "SHA-256 digests are computed on reading and identify the data in the fingerprint.",
 ))

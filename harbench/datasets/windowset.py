@@ -1,10 +1,18 @@
-"""`WindowSet`: the fixed-length labelled windows every learner sees."""
+"""`WindowSet`: the fixed-length labelled windows every learner sees.
+
+A window is one item of a dataset: a slice of a continuous recording, a whole fixed-length
+series, or (in the `ClipSet` subclass, ``clips.py``) a whole video clip. The class names the
+axes of one item in ``item_axes``; everything else (labels, subjects, recording ids,
+fingerprint, `subset`) is the same for every kind of item, so protocols, the runner and the
+result store handle them alike.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -32,11 +40,18 @@ class WindowSet:
     """Windows ``X`` (n, T, C) float32 with labels ``y`` (n,) indexing ``classes``.
 
     ``subjects``, ``sessions`` and ``starts`` (first sample of each window in its session)
-    let protocols keep subjects apart; ``official_test`` (n,) bool marks the dataset's
-    official test windows, where it has an official split. ``fingerprint`` identifies the data and every
+    let protocols keep subjects apart; a session is the recording a window comes from, an
+    integer or, where the dataset names its recordings, that name (``"a01_s01_t01"``).
+    ``official_test`` (n,) bool marks the dataset's official test windows, where it has an
+    official split. ``source_lengths`` (n,), where an adapter resampled items of different
+    lengths to one length, holds each item's number of source samples: ``fs`` is then the
+    source's sampling rate, an item lasted ``source_lengths / fs`` seconds and its resampled
+    rate is ``fs * n_timesteps / source_lengths``. ``fingerprint`` identifies the data and every
     windowing parameter; when not given it is computed from the arrays. Arrays are made
     read-only: a WindowSet never changes after it is built.
     """
+
+    item_axes: ClassVar[tuple[str, ...]] = ("T", "C")
 
     name: str
     X: np.ndarray
@@ -51,29 +66,35 @@ class WindowSet:
     official_test: np.ndarray | None = None
     params: dict = field(default_factory=dict)
     fingerprint: str = ""
+    source_lengths: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.X)
-        if self.X.ndim != 3:
-            raise InputValidationError(f"{self.name}: X must be (n, T, C), got shape {self.X.shape}.")
-        if self.X.shape[2] != len(self.channels):
+        if self.X.ndim != 1 + len(self.item_axes):
             raise InputValidationError(
-                f"{self.name}: X has {self.X.shape[2]} channels but {len(self.channels)} channel names."
+                f"{self.name}: X must be (n, {', '.join(self.item_axes)}), got shape {self.X.shape}."
+            )
+        if self.X.shape[-1] != len(self.channels):
+            raise InputValidationError(
+                f"{self.name}: X has {self.X.shape[-1]} channels but {len(self.channels)} channel names."
             )
         for label, array in (("y", self.y), ("subjects", self.subjects), ("sessions", self.sessions),
-                             ("starts", self.starts), ("official_test", self.official_test)):
+                             ("starts", self.starts), ("official_test", self.official_test),
+                             ("source_lengths", self.source_lengths)):
             if array is not None and array.shape != (n,):
                 raise InputValidationError(f"{self.name}: {label} has shape {array.shape}, expected ({n},).")
         if n and (self.y.min() < 0 or self.y.max() >= len(self.classes)):
             raise InputValidationError(f"{self.name}: labels outside 0..{len(self.classes) - 1}.")
-        for array in (self.X, self.y, self.subjects, self.sessions, self.starts, self.official_test):
+        for array in (self.X, self.y, self.subjects, self.sessions, self.starts, self.official_test,
+                      self.source_lengths):
             if array is not None:
                 array.flags.writeable = False
         if not self.fingerprint:
             fingerprint = content_fingerprint(
                 {"X": self.X, "y": self.y, "subjects": self.subjects, "sessions": self.sessions,
                  "starts": self.starts,
-                 **({} if self.official_test is None else {"official_test": self.official_test})},
+                 **({} if self.official_test is None else {"official_test": self.official_test}),
+                 **({} if self.source_lengths is None else {"source_lengths": self.source_lengths})},
                 {"classes": self.classes, "channels": self.channels, "units": self.units, "fs": self.fs,
                  "params": self.params},
             )
@@ -88,17 +109,17 @@ class WindowSet:
 
     @property
     def n_channels(self) -> int:
-        return self.X.shape[2]
+        return self.X.shape[-1]
 
     def subset(self, indices: np.ndarray) -> WindowSet:
-        """The windows at ``indices``, as a new WindowSet with its own fingerprint."""
+        """The windows at ``indices``, as a new set of the same class with its own fingerprint."""
         indices = np.asarray(indices)
         digest = hashlib.sha256(self.fingerprint.encode() + np.ascontiguousarray(indices).tobytes())
-        return WindowSet(
-            name=self.name, X=self.X[indices], y=self.y[indices], classes=self.classes,
-            channels=self.channels, units=self.units, fs=self.fs, subjects=self.subjects[indices],
+        return replace(
+            self, X=self.X[indices], y=self.y[indices], subjects=self.subjects[indices],
             sessions=self.sessions[indices], starts=self.starts[indices],
-            official_test=None if self.official_test is None else self.official_test[indices], params=self.params,
+            official_test=None if self.official_test is None else self.official_test[indices],
+            source_lengths=None if self.source_lengths is None else self.source_lengths[indices],
             fingerprint=digest.hexdigest()[:16],
         )
 
