@@ -34,10 +34,12 @@ class DatasetSpec:
     ``test_subjects`` (where the dataset has an official split) names the official test
     subjects, and ``variant`` names anything else that changes the windows (a class subset).
     ``version`` is the adapter's version, bumped whenever its windows for the same files
-    change; it is part of the data fingerprint and so of every result's key.
+    change; it is part of the data fingerprint and so of every result's key. ``groups`` names
+    what a WindowSet's ``subjects`` are (protocols keep each one on one side of a split).
     """
 
     windowed: ClassVar[bool] = True
+    groups: ClassVar[str] = "subjects"
     id: str
     description: str
     citation: str
@@ -111,7 +113,9 @@ class SeriesDatasetSpec:
     without reading them, unless ``checksums_shipped`` is False: then it holds the digests
     computed from the files found), ``read(archive, id, fingerprint)`` turns them into a
     WindowSet, and ``variant`` names anything else that changes the result (a problem name,
-    kept parts). ``version`` is the adapter's version, as for `DatasetSpec`.
+    kept parts). ``version`` is the adapter's version, as for `DatasetSpec`. ``groups`` names
+    what the WindowSet's ``subjects`` are: ``cases`` where the data has no subject ids (each
+    series its own group), else ``subjects``, ``persons``, ``groups``...
     """
 
     windowed: ClassVar[bool] = False
@@ -125,6 +129,7 @@ class SeriesDatasetSpec:
     notes: str = ""
     checksums_shipped: bool = True
     version: int = 1
+    groups: str = "cases"
 
     def source_fingerprint(self) -> str:
         payload = f"{self.id}:{self.version}:{self.variant}:{self.manifest().digest}"
@@ -160,6 +165,7 @@ def video_folder_spec(id: str, description: str, citation: str, layout: video_fo
         id=id, description=description, citation=citation, open=functools.partial(video_folder.open_clips, layout),
         manifest=functools.partial(video_folder.manifest, layout), read=functools.partial(video_folder.read, layout),
         variant=layout.variant, notes=notes, checksums_shipped=layout.manifest_file is not None,
+        groups="groups",
     )
 
 
@@ -255,6 +261,7 @@ register_dataset(SeriesDatasetSpec(
     citation="Anguita, Ghio, Oneto, Parra & Reyes-Ortiz (2013), A Public Domain Dataset for Human Activity "
              "Recognition Using Smartphones, ESANN",
     open=uci_har_240.open_release, manifest=uci_har_240.manifest, read=uci_har_240.read, checksums_shipped=False,
+    groups="subjects",
     notes="harbench ships no checksums for this release (it could not be obtained to compute them): the files' "
           "SHA-256 digests are computed on reading and identify the data in the fingerprint. The windows are the "
           "release's own, so results compare with the literature's UCI HAR figures window for window.",
@@ -268,7 +275,7 @@ register_dataset(SeriesDatasetSpec(
     citation="Gorelick, Blank, Shechtman, Irani & Basri (2007), Actions as Space-Time Shapes, IEEE TPAMI "
              "29(12):2247-2253",
     open=weizmann.open_release, manifest=lambda: weizmann.source().manifest, read=weizmann.read,
-    variant=f"{weizmann.MASKS}:frames={weizmann.FRAMES}:size={weizmann.HEIGHT}x{weizmann.WIDTH}",
+    variant=f"{weizmann.MASKS}:frames={weizmann.FRAMES}:size={weizmann.HEIGHT}x{weizmann.WIDTH}", groups="persons",
     notes=f"Clips of the authors' full-frame silhouette masks: {weizmann.FRAMES} frames spread uniformly over each "
           f"sequence (the middle frame of {weizmann.FRAMES} equal segments), each 2 x 2 block averaged. lena's two "
           "takes of run, skip and walk are two clips of person lena, so they are always on the same side of a split. "
@@ -290,7 +297,7 @@ for _modality, _what in (
         description=f"UTD-MHAD: 27 actions by 8 subjects, 861 trials, {_what}; official cross-subject split",
         citation=_UTD_CITATION, open=functools.partial(utd_mhad.open_release, _modality),
         manifest=functools.partial(utd_mhad.manifest, _modality), read=functools.partial(utd_mhad.read, _modality),
-        variant=f"{_modality.name}:length={_modality.length}:linear", notes=_UTD_NOTES,
+        variant=f"{_modality.name}:length={_modality.length}:linear", notes=_UTD_NOTES, groups="subjects",
     ))
 
 _UCF50 = video_folder.VideoFolder(folder="ucf50", url="https://www.crcv.ucf.edu/data/UCF50.rar")

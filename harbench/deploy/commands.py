@@ -17,7 +17,7 @@ def _fit(args: argparse.Namespace) -> None:
     out = Path(args.out or Path("models") / f"{suite.name}-{args.pipeline.replace('+', '-')}")
     info = fit_bundle(suite, args.pipeline, out, dataset=args.dataset, fold=args.fold,
                       results_dir=Path(args.results_dir))
-    groups = "subjects" if get_dataset(info.dataset).windowed else "cases"
+    groups = get_dataset(info.dataset).groups
     held_out = "" if info.held_out_accuracy is None else (
         f"; accuracy on the {len(info.subjects['held_out'])} held-out {groups}: {info.held_out_accuracy:.4f}")
     print(f"wrote {out} ({info.pipeline}, {len(info.classes)} classes, windows of {info.window_length} samples "

@@ -49,12 +49,15 @@ def _optional(value: float, template: str) -> str:
     return "–" if _missing(value) else template.format(value)
 
 
-def _data_lines(splits: dict, windowed: bool) -> list[str]:
-    """How the examples were made: windows cut from recordings, or the archive's series."""
+def _data_lines(splits: dict, spec) -> list[str]:
+    """How the examples were made: windows cut from recordings, an archive's series as
+    published, or sequences (trials, clips) an adapter brought to one length."""
     windowing = splits["windowing"]
-    if not windowed:
-        return [f"- Series: {splits['n_windows']:,} cases of {windowing['series_length']} samples each, as "
-                "published (no windowing)."]
+    if not spec.windowed:
+        made = ("as published" if spec.groups == "cases" else
+                "one per trial or clip, brought to this length by the adapter as the notes below say")
+        return [f"- Series: {splits['n_windows']:,} of {windowing['series_length']} time steps each, {made} "
+                "(no windowing)."]
     seconds = windowing["length"] / splits["fs"]
     overlap = 1 - windowing["step"] / windowing["length"]
     return [f"- Windows: {windowing['length']} samples ({seconds:.2f} s), step {windowing['step']} "
@@ -62,11 +65,11 @@ def _data_lines(splits: dict, windowed: bool) -> list[str]:
             f"{splits['n_windows']:,} windows."]
 
 
-def _fold_line(fold: dict, windowed: bool, protocol: str) -> str:
+def _fold_line(fold: dict, spec, protocol: str) -> str:
     subjects = fold["subjects"]
-    if windowed:
-        return (f"Fold {fold['fold']}: train subjects {subjects['train']}; validation subjects {subjects['val']}; "
-                f"test subjects {subjects['test']}.")
+    if spec.groups != "cases":
+        return (f"Fold {fold['fold']}: train {spec.groups} {subjects['train']}; validation {spec.groups} "
+                f"{subjects['val']}; test {spec.groups} {subjects['test']}.")
     where = (" (training and validation cases from the archive's TRAIN file, test cases its TEST file)"
              if protocol == "official" else "")
     return (f"Fold {fold['fold']}: {len(subjects['train'])} training cases, {len(subjects['val'])} validation cases, "
@@ -87,13 +90,13 @@ def _selection_lines(protocol: dict) -> list[str]:
 def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
     spec = get_dataset(splits["dataset"])
     channels = ", ".join(f"{name} [{unit}]" for name, unit in zip(splits["channels"], splits["units"], strict=True))
-    groups = "subjects" if spec.windowed else "cases (the data has no subject ids)"
+    groups = spec.groups if spec.groups != "cases" else "cases (the data has no subject ids)"
     lines = [
         f"### Dataset `{spec.id}`", "",
         f"- {spec.description}.",
         f"- Citation: {spec.citation}.",
         f"- Channels: {channels}; {splits['fs']:g} Hz.",
-        *_data_lines(splits, spec.windowed),
+        *_data_lines(splits, spec),
         f"- Data fingerprint: `{splits['fingerprint']}` ("
         + ("every file checked against harbench's SHA-256 manifest)." if spec.checksums_shipped else
            "from the SHA-256 of every file read; harbench has no published checksums for this dataset)."),
@@ -107,7 +110,7 @@ def _setup_section(splits: dict, protocol: dict, n_seeds: int) -> list[str]:
         *_selection_lines(protocol),
     ]
     for fold in splits["folds"]:
-        lines += [_fold_line(fold, spec.windowed, protocol["name"]), ""]
+        lines += [_fold_line(fold, spec, protocol["name"]), ""]
         counts = fold["class_counts"]
         rows = [[name, counts["train"][name], counts["val"][name], counts["test"][name],
                  splits["class_counts"][name]] for name in splits["classes"]]

@@ -84,7 +84,7 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     for (dataset, protocol), block_runs in runs.groupby(["dataset", "protocol"], sort=False):
         block = block_uncertainty(summary_table(block_runs), block_runs, predictions, len(classes[dataset]),
                                   pipeline_order=list(suite.pipelines),
-                                  unit="subjects" if get_dataset(dataset).windowed else "cases")
+                                  unit=get_dataset(dataset).groups)
         uncertainty[(dataset, protocol)] = block
         intervals.append(interval_columns(block).assign(dataset=dataset, protocol=protocol))
     summary = summary_table(runs, pd.concat(intervals, ignore_index=True) if intervals else None)
