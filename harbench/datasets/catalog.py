@@ -15,7 +15,17 @@ from typing import ClassVar
 
 import numpy as np
 
-from harbench.datasets import mp_gestures, uci_hapt, uci_har_240, uea, usc_had, utd_mhad, video_folder, weizmann
+from harbench.datasets import (
+    cross_dataset,
+    mp_gestures,
+    uci_hapt,
+    uci_har_240,
+    uea,
+    usc_had,
+    utd_mhad,
+    video_folder,
+    weizmann,
+)
 from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.recording import Recording
@@ -176,12 +186,12 @@ _HAPT_CITATION = (
 _DATASETS: dict[str, DatasetSpec] = {}
 
 
-def register_dataset(spec: DatasetSpec | SeriesDatasetSpec) -> None:
+def register_dataset(spec: DatasetSpec | SeriesDatasetSpec | cross_dataset.CrossDatasetSpec) -> None:
     """Make ``spec.id`` loadable by `get_dataset` (and so usable in suites)."""
     _DATASETS[spec.id] = spec
 
 
-def get_dataset(dataset_id: str) -> DatasetSpec | SeriesDatasetSpec:
+def get_dataset(dataset_id: str) -> DatasetSpec | SeriesDatasetSpec | cross_dataset.CrossDatasetSpec:
     """The `DatasetSpec` of ``dataset_id``; an unknown id names the known ones."""
     try:
         return _DATASETS[dataset_id]
@@ -300,6 +310,15 @@ for _modality, _what in (
         variant=f"{_modality.name}:length={_modality.length}:linear", notes=_UTD_NOTES, groups="subjects",
     ))
 
+register_dataset(cross_dataset.CrossDatasetSpec(
+    id="hapt_usc_had",
+    description="UCI HAR's 6 activities and USC-HAD's matching trials (walking, up and down stairs, sitting, "
+                "standing, lying) in one label space, 50 Hz, gyroscope in rad/s, for cross-dataset transfer "
+                "(protocol cross_dataset)",
+    citation="UCI HAR: Anguita et al. (2013), ESANN, data: " + _HAPT_CITATION + "; USC-HAD: Zhang & Sawchuk "
+             "(2012), ACM UbiComp SAGAware",
+    notes=cross_dataset.NOTES,
+))
 _UCF50 = video_folder.VideoFolder(folder="ucf50", url="https://www.crcv.ucf.edu/data/UCF50.rar")
 register_dataset(video_folder_spec(
     id="ucf50",

@@ -185,9 +185,30 @@ class ValidationOf(Protocol):
         return [(split.train, split.val) for split in make_protocol(**self.of).splits(windows)]
 
 
+class CrossDataset(Protocol):
+    """Transfer between the datasets a combined dataset holds (``params["domains"]``: dataset ->
+    its subjects, and ``official_test`` marking each dataset's test subjects, as
+    `harbench.datasets.cross_dataset` gives them): one fold per dataset, training on that
+    dataset's training subjects (a validation subset carved from them) and testing on the test
+    subjects of every dataset, so one fit gives the in-dataset accuracy (its own test subjects)
+    and the transfer accuracy (the other datasets' test subjects). Fold order is the order of
+    ``domains``."""
+
+    name = "cross_dataset"
+
+    def _train_test(self, windows: WindowSet) -> list[tuple[np.ndarray, np.ndarray]]:
+        domains = windows.params.get("domains")
+        if not domains or windows.official_test is None:
+            raise InputValidationError(f"cross_dataset: {windows.name} is not a combined dataset (it names no "
+                                       "domains and test subjects); use one such as hapt_usc_had.")
+        test = np.flatnonzero(windows.official_test)
+        return [(np.flatnonzero(np.isin(windows.subjects, subjects) & ~windows.official_test), test)
+                for subjects in domains.values()]
+
+
 PROTOCOLS: dict[str, type[Protocol]] = {
     protocol.name: protocol
-    for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold, StratifiedKFold, ValidationOf)
+    for protocol in (OfficialSplit, LeaveOneSubjectOut, GroupedKFold, StratifiedKFold, ValidationOf, CrossDataset)
 }
 
 

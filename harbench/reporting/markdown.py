@@ -345,9 +345,10 @@ def _folds_section(summary: pd.DataFrame, folds: list[dict], uncertainty: BlockU
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
            perf: pd.DataFrame | None = None, figures: dict | None = None,
            uncertainty: dict[tuple[str, str], BlockUncertainty] | None = None,
-           robustness: list[str] | None = None) -> str:
+           sections: list[str] | None = None) -> str:
     """The whole page of ``suite``; ``records`` scored from their predictions, ``uncertainty``
-    per (dataset, protocol) block, ``robustness`` the lines of a robustness suite's section."""
+    per (dataset, protocol) block, ``sections`` the lines of further sections (robustness,
+    transfer), headings included."""
     lines = [
         f"# {suite.name}", "",
         f"{suite.description}", "",
@@ -370,8 +371,7 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
             lines += _folds_section(part, folds, block)
         for caption, path in (figures or {}).get((dataset, protocol), []):
             lines += [f"{caption}:", "", f"![{caption}]({path.as_posix()})", ""]
-    if robustness:
-        lines += ["## Robustness", "", *robustness]
+    lines += sections or []
     if perf is not None:
         lines += ["## Feature extraction speed", "", *_perf_section(perf)]
     lines += ["## Environment", "", *_environment_section(records)]

@@ -21,6 +21,7 @@ from harbench.reporting.markdown import render
 from harbench.reporting.metrics import score_record
 from harbench.reporting.robustness import robustness_figures, robustness_lines, robustness_runs, robustness_summary
 from harbench.reporting.summary import render_summary
+from harbench.reporting.transfer import transfer_lines, transfer_runs
 from harbench.reporting.uncertainty import block_uncertainty, interval_columns
 from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
@@ -98,9 +99,11 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
                           statistics.fold_scores, statistics.comparisons)
         ]
     robustness, robustness_csv = _robustness(suite, store, perturbed, records, classes, reports_dir)
+    sections = [*(["## Robustness", "", *robustness] if robustness else []),
+                *_transfer(suite, splits, records, predictions)]
     paths = {
         reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, uncertainty,
-                                                 robustness),
+                                                 sections),
         reports_dir / f"{suite.name}.csv": summary.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.runs.csv": runs.to_csv(index=False, float_format="%.6g"),
         reports_dir / f"{suite.name}.tex": render_tex(suite.name, summary),
@@ -130,6 +133,19 @@ def _robustness(suite: Suite, store: ResultStore, perturbed: list, records: list
                                                 f"{suite.name}-{dataset}-{protocol}"):
             lines += [f"{caption}:", "", f"![{caption}]({path.relative_to(reports_dir).as_posix()})", ""]
     return lines, summary.to_csv(index=False, float_format="%.6g")
+
+
+def _transfer(suite: Suite, splits: list[dict], records: list[dict], predictions: dict[str, Predictions]) -> list[str]:
+    """The transfer section of a suite on a combined dataset (protocol ``cross_dataset``)."""
+    if suite.protocol["name"] != "cross_dataset":
+        return []
+    lines = ["## Transfer between datasets", ""]
+    for description in splits:
+        block = [record for record in records if record["dataset"] == description["dataset"]]
+        domains = description["windowing"]["domains"]
+        runs = transfer_runs(block, predictions, domains, len(description["classes"]))
+        lines += [f"### `{description['dataset']}`", "", *transfer_lines(runs, list(suite.pipelines), list(domains))]
+    return lines
 
 
 def write_overview_pages(suite: Suite, reports_dir: Path, suites_dir: Path) -> list[Path]:

@@ -14,6 +14,8 @@ severities of their standard scales, with the perturbations' ``seed``. It usuall
 ``extends`` a standard suite: it then takes that suite's datasets, windowing, protocol,
 pipelines, seeds and latency calls, and may set its own name, description, seeds and
 perturbations, so that its clean cells are the standard suite's and the two cannot drift apart.
+A suite may also extend another for its pipelines only, setting its own datasets, windowing and
+protocol (the transfer suite runs the `uci_har` pipelines on a combined dataset).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ else:  # pragma: no cover
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 _TOP_LEVEL_KEYS = {"name", "description", "datasets", "seeds", "windowing", "protocol", "pipelines",
                    "latency_calls", "perturbations"}
-_EXTENDING_KEYS = {"extends", "name", "description", "seeds", "perturbations"}
+_EXTENDING_KEYS = {"extends", "name", "description", "seeds", "perturbations", "datasets", "windowing", "protocol",
+                   "latency_calls"}
 _WINDOWING_KEYS = {"length", "step"}
 
 
