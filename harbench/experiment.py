@@ -113,7 +113,7 @@ def plan_cells(suite: Suite, data: SuiteData, pipelines: list[str] | None = None
                                   units=tuple(description["units"]))
         for fold in range(len(description["folds"])):
             for pipeline, config in suite.pipelines.items():
-                if pipelines and pipeline not in pipelines:
+                if (pipelines and pipeline not in pipelines) or not suite.runs_on(pipeline, dataset):
                     continue
                 for seed in suite.seeds:
                     if seeds and seed not in seeds:

@@ -43,6 +43,9 @@ def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = Non
     if dataset not in suite.datasets:
         raise SuiteError(f"{suite.path}: dataset {dataset!r} is not in suite {suite.name!r} "
                          f"({', '.join(suite.datasets)}).")
+    if not suite.runs_on(pipeline, dataset):
+        raise SuiteError(f"{suite.path}: pipeline {pipeline!r} does not run on {dataset!r} in suite {suite.name!r} "
+                         f"(it runs on {', '.join(suite.pipeline_datasets[pipeline])}).")
     data = SuiteData(suite, ResultStore(Path(results_dir)))
     windows, splits = data.windows(dataset), data.splits(dataset)
     if not 0 <= fold < len(splits):

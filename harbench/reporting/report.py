@@ -15,6 +15,7 @@ from harbench.errors import DataIntegrityError, HarbenchError
 from harbench.experiment import SuiteData, plan_cells, splits_name
 from harbench.reporting.aggregate import runs_table, summary_table
 from harbench.reporting.figures import suite_figures
+from harbench.reporting.fusion import fusion_lines
 from harbench.reporting.index import render_index
 from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
@@ -84,7 +85,7 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     uncertainty, intervals = {}, []
     for (dataset, protocol), block_runs in runs.groupby(["dataset", "protocol"], sort=False):
         block = block_uncertainty(summary_table(block_runs), block_runs, predictions, len(classes[dataset]),
-                                  pipeline_order=list(suite.pipelines),
+                                  pipeline_order=[name for name in suite.pipelines if suite.runs_on(name, dataset)],
                                   unit=get_dataset(dataset).groups)
         uncertainty[(dataset, protocol)] = block
         intervals.append(interval_columns(block).assign(dataset=dataset, protocol=protocol))
@@ -100,7 +101,9 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
         ]
     robustness, robustness_csv = _robustness(suite, store, perturbed, records, classes, reports_dir)
     sections = [*(["## Robustness", "", *robustness] if robustness else []),
-                *_transfer(suite, splits, records, predictions)]
+                *_transfer(suite, splits, records, predictions),
+                *(fusion_lines(suite.fusion, records, predictions, len(classes[suite.fusion["datasets"][0]]))
+                  if suite.fusion else [])]
     paths = {
         reports_dir / f"{suite.name}.md": render(suite, splits, summary, records, perf, figures, uncertainty,
                                                  sections),

@@ -16,6 +16,13 @@ pipelines, seeds and latency calls, and may set its own name, description, seeds
 perturbations, so that its clean cells are the standard suite's and the two cannot drift apart.
 A suite may also extend another for its pipelines only, setting its own datasets, windowing and
 protocol (the transfer suite runs the `uci_har` pipelines on a combined dataset).
+
+A pipeline may name the ``datasets`` it runs on (by default every dataset of the suite): a
+feature set for skeletons has nothing to compute on an inertial sensor. A suite that extends
+another keeps the pipelines that run on at least one of its datasets. A ``[fusion]`` table
+(``datasets``: two datasets whose items are the same trials in the same order, ``pairs``: the
+pipelines to fuse, one on each) asks the report for the late fusion of their stored class
+probabilities, trial by trial; the pairs are named in the file, never chosen from results.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ else:  # pragma: no cover
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 _TOP_LEVEL_KEYS = {"name", "description", "datasets", "seeds", "windowing", "protocol", "pipelines",
-                   "latency_calls", "perturbations"}
+                   "latency_calls", "perturbations", "fusion"}
 _EXTENDING_KEYS = {"extends", "name", "description", "seeds", "perturbations", "datasets", "windowing", "protocol",
                    "latency_calls"}
 _WINDOWING_KEYS = {"length", "step"}
@@ -58,6 +65,12 @@ class Suite:
     path: str = ""
     perturbations: dict[str, tuple[float | str, ...]] = field(default_factory=dict)
     perturbation_seed: int = 0
+    pipeline_datasets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fusion: dict = field(default_factory=dict)
+
+    def runs_on(self, pipeline: str, dataset: str) -> bool:
+        """Whether ``pipeline`` runs on ``dataset`` (every dataset unless it names some)."""
+        return dataset in self.pipeline_datasets.get(pipeline, self.datasets)
 
     def perturbation_configs(self) -> list[dict]:
         """Each (perturbation, severity) the suite scores, as a robustness cell records it."""
@@ -85,9 +98,10 @@ def load_suite(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Suite:
     raw = _read(path)
     shipped = path.resolve().parent == SUITES_DIR
     where = f"harbench/suites/{path.name}" if shipped else str(path)
-    if "extends" in raw:
+    extending = "extends" in raw
+    if extending:
         raw = _extend(raw, where, path.parent)
-    return check_suite(raw, where)
+    return check_suite(raw, where, extending)
 
 
 def _read(path: Path) -> dict:
@@ -133,15 +147,65 @@ def _require(raw: dict, key: str, kind: type, where: str):
     return raw[key]
 
 
-def check_suite(raw: dict, where: str) -> Suite:
-    """A `Suite` from the parsed TOML ``raw``; ``where`` (the file) is named in every error."""
+def _pipeline_datasets(pipelines: dict, datasets: list[str], where: str, extending: bool) -> dict[str, tuple]:
+    """The datasets each pipeline that names some runs on (taken out of its configuration);
+    a pipeline of an extending suite that runs on none of its datasets is dropped."""
+    restricted = {}
+    for pipeline in list(pipelines):
+        config = dict(pipelines[pipeline])
+        named = config.pop("datasets", None)
+        pipelines[pipeline] = config
+        if named is None:
+            continue
+        if not isinstance(named, list) or not named or not all(isinstance(name, str) for name in named):
+            raise SuiteError(f"{where}: pipeline {pipeline!r}: 'datasets' must list dataset ids, got {named!r}.")
+        for name in named:
+            get_dataset(name)
+        kept = tuple(name for name in named if name in datasets)
+        if not kept:
+            if extending:
+                del pipelines[pipeline]
+                continue
+            raise SuiteError(f"{where}: pipeline {pipeline!r} runs on {named}, none of the suite's datasets "
+                             f"{datasets}.")
+        restricted[pipeline] = kept
+    return restricted
+
+
+def _fusion(raw: dict, suite_datasets: tuple[str, ...], pipelines: dict, restricted: dict, where: str) -> dict:
+    """The ``[fusion]`` table, checked: two of the suite's datasets and pairs of pipelines that
+    run on them."""
+    table = raw.get("fusion")
+    if not table:
+        return {}
+    datasets, pairs = table.get("datasets"), table.get("pairs")
+    if (sorted(table) != ["datasets", "pairs"] or not isinstance(datasets, list) or len(datasets) != 2
+            or not set(datasets) <= set(suite_datasets)):
+        raise SuiteError(f"{where}: [fusion] needs datasets = two of the suite's datasets {list(suite_datasets)} "
+                         "and pairs = [[pipeline on the first, pipeline on the second], ...].")
+    if not isinstance(pairs, list) or not pairs:
+        raise SuiteError(f"{where}: [fusion] pairs must list at least one [pipeline, pipeline] pair.")
+    for pair in pairs:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise SuiteError(f"{where}: [fusion] pair {pair!r} must be [pipeline on {datasets[0]}, pipeline on "
+                             f"{datasets[1]}].")
+        for pipeline, dataset in zip(pair, datasets, strict=True):
+            if pipeline not in pipelines or dataset not in restricted.get(pipeline, suite_datasets):
+                raise SuiteError(f"{where}: [fusion] pair {pair}: {pipeline!r} is not a pipeline of the suite that "
+                                 f"runs on {dataset}.")
+    return {"datasets": tuple(datasets), "pairs": tuple(tuple(pair) for pair in pairs)}
+
+
+def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
+    """A `Suite` from the parsed TOML ``raw``; ``where`` (the file) is named in every error;
+    ``extending`` when ``raw`` extends another suite (see the module docstring)."""
     unknown = sorted(set(raw) - _TOP_LEVEL_KEYS)
     if unknown:
         raise SuiteError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP_LEVEL_KEYS)}.")
     datasets = _require(raw, "datasets", list, where)
     seeds = _require(raw, "seeds", list, where)
     protocol = dict(_require(raw, "protocol", dict, where))
-    pipelines = _require(raw, "pipelines", dict, where)
+    pipelines = dict(_require(raw, "pipelines", dict, where))
     windowing = raw.get("windowing", {})
     if not datasets or not seeds or not pipelines:
         raise SuiteError(f"{where}: 'datasets', 'seeds' and 'pipelines' must each name at least one entry.")
@@ -152,6 +216,7 @@ def check_suite(raw: dict, where: str) -> Suite:
         raise SuiteError(f"{where}: unknown key(s) {bad_windowing} in [windowing]; allowed: {sorted(_WINDOWING_KEYS)}.")
     try:
         specs = [get_dataset(dataset) for dataset in datasets]
+        restricted = _pipeline_datasets(pipelines, datasets, where, extending)
         series = [spec.id for spec in specs if not spec.windowed]
         if windowing and series:
             raise SuiteError(f"{where}: [windowing] does not apply to {series}, which come as fixed-length series "
@@ -163,6 +228,7 @@ def check_suite(raw: dict, where: str) -> Suite:
         for pipeline, config in pipelines.items():
             make_pipeline(pipeline, context, seed=seeds[0], config=config)
         perturbations, perturbation_seed = _perturbations(raw, where)
+        fusion = _fusion(raw, tuple(spec.id for spec in specs), pipelines, restricted, where)
     except SuiteError:
         raise
     except HarbenchError as error:
@@ -172,5 +238,5 @@ def check_suite(raw: dict, where: str) -> Suite:
         datasets=tuple(spec.id for spec in specs), seeds=tuple(seeds), protocol=protocol,
         pipelines={pipeline: dict(config) for pipeline, config in pipelines.items()}, windowing=dict(windowing),
         latency_calls=int(raw.get("latency_calls", 200)), path=where, perturbations=perturbations,
-        perturbation_seed=perturbation_seed,
+        perturbation_seed=perturbation_seed, pipeline_datasets=restricted, fusion=fusion,
     )
