@@ -87,9 +87,9 @@ def test_clone_and_describe_keep_the_configuration(pipeline_id):
 def test_windows_of_another_shape_are_refused_at_predict_time(pipeline_id):
     pipeline = _fitted(pipeline_id)
     X, _ = _data(5)
-    with pytest.raises(InputValidationError, match=r"fitted on inputs of shape \(32, 4\)"):
+    with pytest.raises(InputValidationError, match="fitted on windows of 32 steps x 4 channels"):
         pipeline.predict(X[:, :, :3])
-    with pytest.raises(InputValidationError, match=r"fitted on inputs of shape \(32, 4\)"):
+    with pytest.raises(InputValidationError, match="fitted on windows of 32 steps x 4 channels"):
         pipeline.predict(X[:, :20])
 
 

@@ -48,6 +48,13 @@ def check_windows(X: np.ndarray, name: str = "X", rank: int = 3) -> np.ndarray:
     return X
 
 
+def _describe_items(shape: tuple[int, ...]) -> str:
+    """The shape of one input in words: steps x channels for windows, frames x pixels x channels for clips."""
+    if len(shape) == 2:
+        return f"windows of {shape[0]} steps x {shape[1]} channels"
+    return f"clips of {shape[0]} frames x {shape[1]} x {shape[2]} pixels x {shape[3]} channels"
+
+
 def channels_first(X: np.ndarray) -> np.ndarray:
     """aeon's (n, C, T) float64 layout of harbench's (n, T, C) windows."""
     return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float64)
@@ -153,8 +160,8 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
         X = check_windows(X, name, self.input_rank)
         if X.shape[1:] != self.input_shape_:
             raise InputValidationError(
-                f"{name} has inputs of shape {X.shape[1:]}; this model was fitted on inputs of shape "
-                f"{self.input_shape_}. Window (or sample and resize) the data the same way."
+                f"{name} has {_describe_items(X.shape[1:])}; this model was fitted on "
+                f"{_describe_items(self.input_shape_)}. Window (or sample and resize) the data the same way."
             )
         return X
 
