@@ -14,19 +14,9 @@ from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
 from harbench.runner.verify import verify_suite
 from tests.conftest import SYNTHETIC_ID
+from tests.test_report_cache import SUITE as TINY_SUITE
 
-STANDARD = f"""
-name = "tiny"
-datasets = ["{SYNTHETIC_ID}"]
-seeds = [0]
-latency_calls = 5
-
-[protocol]
-name = "official"
-val_fraction = 0.25
-
-[pipelines."handcrafted+logistic_regression"]
-"""
+STANDARD = TINY_SUITE  # one classical pipeline with probabilities, seed 0
 
 ROBUSTNESS = """
 extends = "tiny"

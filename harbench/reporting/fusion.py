@@ -8,10 +8,10 @@ classifiers at the decision level). Computed from the stored predictions: nothin
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
 
 from harbench.errors import DataIntegrityError
 from harbench.reporting.markdown import table
+from harbench.reporting.metrics import cell_metrics
 from harbench.runner.predictions import Predictions
 
 
@@ -21,10 +21,10 @@ def fused_scores(first: Predictions, second: Predictions, n_classes: int, where:
     if not (np.array_equal(first.test_index, second.test_index) and np.array_equal(first.y_true, second.y_true)):
         raise DataIntegrityError(f"{where}: the two cells' test items differ (index or true class), so their "
                                  "predictions cannot be fused trial by trial.")
-    fused = np.argmax((first.proba + second.proba) / 2, axis=1)
-    labels = np.arange(n_classes)
-    return (float(accuracy_score(first.y_true, fused)),
-            float(f1_score(first.y_true, fused, labels=labels, average="macro", zero_division=0)))
+    proba = (first.proba + second.proba) / 2
+    fused = cell_metrics(Predictions(first.test_index, first.subjects, first.y_true, np.argmax(proba, axis=1), proba),
+                         n_classes)
+    return fused["accuracy"], fused["macro_f1"]
 
 
 def fusion_lines(fusion: dict, records: list[dict], predictions: dict[str, Predictions], n_classes: int) -> list[str]:

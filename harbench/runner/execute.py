@@ -178,6 +178,12 @@ def predict_with_probabilities(pipeline: WindowClassifier, X: np.ndarray) -> tup
     return y_pred, proba, predict_s
 
 
+def test_predictions(windows: WindowSet, split: Split, y_pred: np.ndarray, proba: np.ndarray | None) -> Predictions:
+    """The per-window predictions of ``split``'s test windows, as a cell stores them."""
+    return Predictions(test_index=np.asarray(split.test), subjects=windows.subjects[split.test],
+                       y_true=windows.y[split.test], y_pred=y_pred, proba=proba)
+
+
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
              executor: str = "in-process", perturbed: tuple[Cell, ...] = ()) -> CellResult:
     """Train ``cell``'s pipeline on its fold (`fit_on_split`), test it, and return its record
@@ -218,9 +224,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "environment": environment_now,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    predictions = Predictions(test_index=np.asarray(split.test), subjects=windows.subjects[split.test],
-                              y_true=y_test, y_pred=y_pred, proba=proba)
-    return CellResult(record, predictions,
+    return CellResult(record, test_predictions(windows, split, y_pred, proba),
                       tuple(score_perturbed(robustness, pipeline, windows, split, record) for robustness in perturbed))
 
 
@@ -245,6 +249,4 @@ def score_perturbed(cell: Cell, pipeline: WindowClassifier, windows: WindowSet, 
         **scores(windows, y_test, y_pred), "predict_s": predict_s,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    predictions = Predictions(test_index=np.asarray(split.test), subjects=windows.subjects[split.test],
-                              y_true=y_test, y_pred=y_pred, proba=proba)
-    return CellResult(record, predictions)
+    return CellResult(record, test_predictions(windows, split, y_pred, proba))

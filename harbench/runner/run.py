@@ -55,23 +55,23 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     executor = executor or InProcessExecutor()
     data = SuiteData(suite, store)
     planned = plan_cells(suite, data, pipelines, seeds, executor.threads)
-    missing = [item for item in planned if not all(map(store.has, item.all_keys()))]
-    n_cells = sum(len(item.all_keys()) for item in planned)
-    n_missing = sum(not store.has(key) for item in missing for key in item.all_keys())
+    unstored = {key for item in planned for key in item.all_keys() if not store.has(key)}
+    missing = [item for item in planned if unstored.intersection(item.all_keys())]
+    n_cells, n_missing = sum(len(item.all_keys()) for item in planned), len(unstored)
     robustness = f" ({n_cells - len(planned)} of them robustness cells)" if n_cells > len(planned) else ""
     log(f"{suite.name}: {n_cells} cells{robustness}, {n_cells - n_missing} reused from {store.root}, "
         f"{n_missing} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
     if dry_run:
         for item in missing:
             for cell in (item.cell, *item.perturbed):
-                if not store.has(cell.key):
+                if cell.key in unstored:
                     log(f"  would compute {cell.label()}")
         return RunSummary(n_cells, n_cells - n_missing, 0)
     if missing:
         check_clean_tree(allow_dirty)
     progress = Progress(len(missing), log)
     for item, result in executor.run(missing, data, suite.latency_calls):
-        if not store.has(item.cell.key):  # a stored clean cell is kept, its model refitted only to be perturbed
+        if item.cell.key in unstored:  # a stored clean cell is kept, its model refitted only to be perturbed
             store.save(item.cell.key, result.record, result.predictions)
         for perturbed in result.perturbed:
             store.save(perturbed.record["key"], perturbed.record, perturbed.predictions)
