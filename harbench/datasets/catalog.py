@@ -29,13 +29,13 @@ from harbench.datasets import (
 from harbench.datasets.archive import Archive, Manifest
 from harbench.datasets.locate import ArchiveSource, open_archive
 from harbench.datasets.recording import Recording
-from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
+from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, RecordingWindowing, make_windows
 from harbench.datasets.windowset import WindowSet, windowed_fingerprint
 from harbench.errors import InputValidationError, UnknownIdError
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
+class DatasetSpec(RecordingWindowing):
     """A dataset id of continuous recordings: where its files come from and how they become
     windows (``length`` and ``step`` samples).
 
@@ -72,15 +72,6 @@ class DatasetSpec:
     def checksums_shipped(self) -> bool:
         """Whether harbench ships the SHA-256 of every file (else they are computed on reading)."""
         return self.source().checksums
-
-    def windowing(self, requested: dict) -> dict:
-        """The window ``length`` and ``step`` to cut with: ``requested``'s, else the dataset's defaults."""
-        return {"length": requested.get("length") or self.default_length,
-                "step": requested.get("step") or self.default_step}
-
-    def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
-        """Fingerprint of the WindowSet `load` returns for these windowing parameters."""
-        return windowed_fingerprint(self.source_fingerprint(), self.windowing({"length": length, "step": step}))
 
     def verify(self) -> Archive:
         """Locate (or download) and verify the dataset's files without loading them."""

@@ -44,8 +44,8 @@ from harbench.datasets import uci_hapt, usc_had
 from harbench.datasets.archive import Archive
 from harbench.datasets.locate import open_archive
 from harbench.datasets.recording import Recording, Segment
-from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, make_windows
-from harbench.datasets.windowset import WindowSet, windowed_fingerprint
+from harbench.datasets.windowing import DEFAULT_LENGTH, DEFAULT_STEP, RecordingWindowing, make_windows
+from harbench.datasets.windowset import WindowSet
 from harbench.errors import DataIntegrityError
 
 NOTES = ("USC-HAD's 100 Hz trials are resampled to 50 Hz and its gyroscope converted to rad/s; its walking "
@@ -60,7 +60,7 @@ USC_HAD_TO_HAPT = {"walking_forward": "WALKING", "walking_upstairs": "WALKING_UP
                    "sleeping": "LAYING"}
 USC_HAD_SUBJECT_OFFSET = 100
 USC_HAD_TEST_SUBJECTS = (11, 12, 13, 14)
-FS = 50.0
+FS = uci_hapt.FS
 
 
 @dataclass(frozen=True)
@@ -86,20 +86,20 @@ def usc_had_as_hapt(recording: Recording, classes: list[str]) -> Recording | Non
     target = USC_HAD_TO_HAPT.get(classes[segment.label])
     if target is None:
         return None
-    if recording.fs != 2 * FS or recording.units[3:] != ("deg/s",) * 3:
+    if recording.fs != usc_had.FS or recording.units != usc_had.UNITS:
         raise DataIntegrityError(f"{recording.source}: expected USC-HAD's 100 Hz and deg/s gyroscope, found "
                                  f"{recording.fs} Hz and units {recording.units}.")
     signal = resample_poly(recording.signal.astype(np.float64), up=1, down=2, axis=0)
     signal[:, 3:] *= math.pi / 180.0
     return Recording(signal=signal.astype(np.float32), fs=FS, channels=recording.channels,
-                     units=("g", "g", "g", "rad/s", "rad/s", "rad/s"),
+                     units=uci_hapt.UNITS,
                      subject=recording.subject + USC_HAD_SUBJECT_OFFSET, session=recording.session,
                      segments=(Segment(start=0, stop=len(signal), label=HAPT_CLASSES.index(target)),),
                      source=recording.source)
 
 
 @dataclass(frozen=True)
-class CrossDatasetSpec:
+class CrossDatasetSpec(RecordingWindowing):
     """UCI HAR and USC-HAD's matching activities as one dataset of recordings (see the module
     docstring); answers the dataset-spec protocol like `harbench.datasets.catalog.DatasetSpec`.
     ``params["domains"]`` of what `load` gives maps each dataset to its subjects, and
@@ -120,13 +120,6 @@ class CrossDatasetSpec:
         parts = [self.id, str(self.version), str(sorted(USC_HAD_TO_HAPT.items())), str(USC_HAD_TEST_SUBJECTS),
                  uci_hapt.official_source().manifest.digest, usc_had.source().manifest.digest]
         return hashlib.sha256(":".join(parts).encode()).hexdigest()[:16]
-
-    def windowing(self, requested: dict) -> dict:
-        return {"length": requested.get("length") or self.default_length,
-                "step": requested.get("step") or self.default_step}
-
-    def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
-        return windowed_fingerprint(self.source_fingerprint(), self.windowing({"length": length, "step": step}))
 
     def verify(self) -> ArchivePair:
         """Locate and verify both datasets' files."""

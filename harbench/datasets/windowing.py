@@ -20,6 +20,27 @@ DEFAULT_LENGTH = 128
 DEFAULT_STEP = 64
 
 
+
+class RecordingWindowing:
+    """The windowing half of the dataset-spec protocol for a dataset of continuous recordings:
+    a spec with ``default_length``, ``default_step`` and ``source_fingerprint()`` inherits how
+    a suite's requested windowing is resolved and how the windows are fingerprinted."""
+
+    default_length: int
+    default_step: int
+
+    def source_fingerprint(self) -> str:
+        raise NotImplementedError
+
+    def windowing(self, requested: dict) -> dict:
+        """The window ``length`` and ``step`` to cut with: ``requested``'s, else the dataset's defaults."""
+        return {"length": requested.get("length") or self.default_length,
+                "step": requested.get("step") or self.default_step}
+
+    def fingerprint(self, length: int | None = None, step: int | None = None) -> str:
+        """Fingerprint of the WindowSet `load` returns for these windowing parameters."""
+        return windowed_fingerprint(self.source_fingerprint(), self.windowing({"length": length, "step": step}))
+
 def window_starts(start: int, stop: int, length: int, step: int) -> np.ndarray:
     """First samples of every window of ``length`` that fits in ``[start, stop)`` at ``step``."""
     if stop - start < length:
