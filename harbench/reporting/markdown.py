@@ -54,10 +54,12 @@ def _data_lines(splits: dict, spec) -> list[str]:
     published, or sequences (trials, clips) an adapter brought to one length."""
     windowing = splits["windowing"]
     if not spec.windowed:
-        made = ("as published" if spec.groups == "cases" else
-                "one per trial or clip, brought to this length by the adapter as the notes below say")
-        return [f"- Series: {splits['n_windows']:,} of {windowing['series_length']} time steps each, {made} "
-                "(no windowing)."]
+        if spec.groups == "cases":
+            made = f"cases of {windowing['series_length']} samples each, as published"
+        else:
+            made = (f"sequences of {windowing['series_length']} time steps each, one per trial or clip, brought to "
+                    "this length by the adapter as the notes below say")
+        return [f"- Series: {splits['n_windows']:,} {made} (no windowing)."]
     seconds = windowing["length"] / splits["fs"]
     overlap = 1 - windowing["step"] / windowing["length"]
     return [f"- Windows: {windowing['length']} samples ({seconds:.2f} s), step {windowing['step']} "
