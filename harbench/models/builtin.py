@@ -12,7 +12,10 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC, LinearSVC
 
 from harbench.features.handcrafted import HandcraftedFeatures
+from harbench.features.motion_history import MotionHistoryFeatures
+from harbench.features.skeleton import SkeletonFeatures
 from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
+from harbench.models.deep.clip_networks import ConvLSTM2DClassifier, FrameCNNClassifier, LRCNClassifier
 from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.deep.hybrid import CNNLSTMClassifier, ConvLSTMClassifier, DeepConvLSTMClassifier
 from harbench.models.deep.inception_time import InceptionTimeClassifier
@@ -39,6 +42,26 @@ def tsfresh(context: PipelineContext, parameters: str | dict = "efficient", sele
     resolve_parameters(parameters)  # an unknown set or calculator fails when the suite is read
     return TsfreshFeatures(channels=tuple(context.channels), parameters=parameters, select=select,
                            fdr_level=fdr_level)
+
+
+@register_feature_set("motion_history")
+def motion_history(context: PipelineContext, tau: int | None = 8, threshold: float = 0.2, align: str = "xy",
+                   mirror: bool = True, orientations: int = 9, pixels_per_cell: tuple[int, int] = (10, 10),
+                   cells_per_block: tuple[int, int] = (2, 2)) -> MotionHistoryFeatures:
+    """HOG and Hu moments of each clip's motion energy and history images (Bobick & Davis 2001)
+    in figure-centric frames; defaults chosen on Weizmann's training persons (`motion_history`)."""
+    return MotionHistoryFeatures(channels=tuple(context.channels), units=tuple(context.units), tau=tau,
+                                 threshold=threshold, align=align, mirror=mirror, orientations=orientations,
+                                 pixels_per_cell=tuple(pixels_per_cell), cells_per_block=tuple(cells_per_block))
+
+
+@register_feature_set("skeleton")
+def skeleton(context: PipelineContext, pyramid: tuple[int, ...] = (2, 4), velocity: bool = True,
+             positions: bool = True) -> SkeletonFeatures:
+    """Time statistics of normalised joint distances, joint angles and body-frame joint positions
+    of Kinect v1 skeletons; defaults chosen on UTD-MHAD's training subjects (`skeleton`)."""
+    return SkeletonFeatures(channels=tuple(context.channels), pyramid=tuple(pyramid), velocity=velocity,
+                            positions=positions)
 
 
 @register_learner("svm", needs_scaling=True, search_grid={"C": [1.0, 10.0, 100.0], "gamma": ["scale", 1e-3, 1e-2]})
@@ -95,6 +118,10 @@ register_model("convlstm")(ConvLSTMClassifier)
 register_model("deepconvlstm")(DeepConvLSTMClassifier)
 register_model("resnet")(ResNetClassifier)
 register_model("inception_time")(InceptionTimeClassifier)
+# clip learners (input_rank 5): (n, frames, height, width, channels) clips, e.g. weizmann
+register_model("lrcn")(LRCNClassifier)
+register_model("convlstm2d")(ConvLSTM2DClassifier)
+register_model("frame_cnn")(FrameCNNClassifier)
 register_model("minirocket")(MiniRocketClassifier)
 register_model("quant")(QUANTClassifier)
 register_model("rocket")(RocketClassifier)

@@ -15,7 +15,8 @@ from harbench.models.onnx_graph import OnnxGraph, sklearn_graph, xgboost_graph
 
 
 class FeatureClassifier(WindowClassifier):
-    """``features`` (a transformer of (n, T, C) windows) feeding ``learner``.
+    """``features`` (a transformer of (n, T, C) windows, or of clips where it declares
+    ``input_rank`` 5) feeding ``learner``.
 
     With ``scale`` the features are standardised on the training fold (for learners that
     need it: SVMs, k-NN, logistic regression). With a ``search_grid`` the learner's
@@ -36,6 +37,12 @@ class FeatureClassifier(WindowClassifier):
         self.scale = scale
         self.search_grid = search_grid
         self.search_folds = search_folds
+
+    @property
+    def input_rank(self) -> int:  # type: ignore[override]
+        """The feature set's ``input_rank`` (5 for a clip feature set such as ``motion_history``),
+        3 for one that declares none."""
+        return getattr(self.features, "input_rank", 3)
 
     def _fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None,
              groups: np.ndarray | None) -> None:

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator
 from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models.base import WindowClassifier
 from harbench.models.classical import FeatureClassifier
-from harbench.models.representation import RepresentedClassifier, get_representation
+from harbench.models.representation import Layout, RepresentedClassifier, get_representation
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,19 @@ def _call(factory: Callable, where: str, *args, **params):
     return factory(*args, **params)
 
 
+def _represented(pipeline_id: str, model: WindowClassifier, representation: str, context: PipelineContext
+                 ) -> WindowClassifier:
+    """``model`` fed the ``representation`` of inputs of layout ``context`` (itself for ``raw``)."""
+    if representation == "raw":
+        return model
+    if model.input_rank != 3:
+        raise InputValidationError(
+            f"pipeline {pipeline_id!r} takes inputs of rank {model.input_rank}; representation {representation!r} "
+            "gives (n, T, C) windows. Leave the representation out for it."
+        )
+    return RepresentedClassifier(model, representation, context.fs, tuple(context.channels), tuple(context.units))
+
+
 def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config: dict | None = None
                   ) -> WindowClassifier:
     """The pipeline ``pipeline_id`` configured with ``config`` and seeded with ``seed``.
@@ -116,22 +129,20 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     For a classical pipeline ``config`` may hold ``features`` and ``learner`` tables of
     parameters and ``search``: ``true`` for an inner grouped-CV search over the learner's
     default grid, or a table ``{grid = {...}, folds = 3}``; for a raw-window model it holds the
-    model's parameters and optionally ``representation``, the name of an input representation
-    (`harbench.models.representation`; default ``raw``).
+    model's parameters. Either may name ``representation``, an input representation
+    (`harbench.models.representation`; default ``raw``); a feature set is then built for the
+    layout of the representation's output (``shape_descriptors``: the descriptors of clips).
     """
     config = dict(config or {})
     if "seed" in config:
         raise InputValidationError(f"pipeline {pipeline_id!r}: 'seed' is set by the suite's seeds, not by the "
                                    "pipeline config; remove it.")
     base = base_pipeline_id(pipeline_id)
+    representation = config.pop("representation", "raw")
     if base in _MODELS:
-        representation = config.pop("representation", "raw")
         model = _call(_MODELS[base], f"pipeline {pipeline_id!r}", **{**config, "seed": seed})
         get_representation(representation)  # an unknown one fails when the suite is read
-        if representation == "raw":
-            return model
-        return RepresentedClassifier(model, representation, context.fs, tuple(context.channels),
-                                     tuple(context.units))
+        return _represented(pipeline_id, model, representation, context)
     features, _, learner = base.partition("+")
     if features not in _FEATURE_SETS or learner not in _LEARNERS:
         raise UnknownIdError(f"Unknown pipeline id {pipeline_id!r}. Known pipelines: {', '.join(pipeline_ids())}.")
@@ -139,8 +150,11 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     if unknown:
         raise InputValidationError(
             f"pipeline {pipeline_id!r}: unknown key(s) {unknown}; a classical pipeline takes 'features', "
-            "'learner' and 'search'."
+            "'learner', 'search' and 'representation'."
         )
+    layout = get_representation(representation).layout_of_output(
+        Layout(float(context.fs), tuple(context.channels), tuple(context.units)))
+    feature_context = PipelineContext(fs=layout.fs, channels=layout.channels, units=layout.units)
     spec = _LEARNERS[learner]
     learner_estimator = _call(spec.factory, f"pipeline {pipeline_id!r}, learner", seed, **config.get("learner", {}))
     grid, folds = None, 3
@@ -156,13 +170,14 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
         if bad:
             raise InputValidationError(f"pipeline {pipeline_id!r}: search grid names unknown learner parameter(s) "
                                        f"{bad}.")
-    feature_set = _call(_FEATURE_SETS[features], f"pipeline {pipeline_id!r}, features", context,
-                        **config.get("features", {}))
+    feature_set = _call(_FEATURE_SETS[features], f"pipeline {pipeline_id!r}, features",
+                        context if representation == "raw" else feature_context, **config.get("features", {}))
     if not isinstance(getattr(feature_set, "version", None), int):
         raise InputValidationError(f"feature set {features!r}: {type(feature_set).__qualname__} declares no integer "
                                    "'version' class attribute; add `version = 1` and bump it when its output changes.")
-    return FeatureClassifier(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
-                             search_grid=grid, search_folds=folds)
+    pipeline = FeatureClassifier(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
+                                 search_grid=grid, search_folds=folds)
+    return _represented(pipeline_id, pipeline, representation, context)
 
 
 def component_versions(pipeline_id: str, pipeline: WindowClassifier) -> dict[str, int]:
@@ -171,8 +186,11 @@ def component_versions(pipeline_id: str, pipeline: WindowClassifier) -> dict[str
     set and its learner. Part of every result's key, so a bumped version recomputes it."""
     base = base_pipeline_id(pipeline_id)
     if isinstance(pipeline, RepresentedClassifier):
-        return {f"model:{base}": type(pipeline.model).version, "wrapper:representation": pipeline.version,
-                f"representation:{pipeline.representation}": get_representation(pipeline.representation).version}
+        wrapper = {"wrapper:representation": pipeline.version,
+                   f"representation:{pipeline.representation}": get_representation(pipeline.representation).version}
+        if base in _MODELS:
+            return {f"model:{base}": type(pipeline.model).version, **wrapper}
+        return {**component_versions(pipeline_id, pipeline.model), **wrapper}
     if base in _MODELS:
         return {f"model:{base}": type(pipeline).version}
     features, _, learner = base.partition("+")
