@@ -62,3 +62,12 @@ def test_late_fusion_averages_the_two_modalities_probabilities_trial_by_trial():
 def test_predictions_of_different_trials_are_not_fused():
     with pytest.raises(DataIntegrityError, match="test items differ"):
         fused_scores(_predictions([[1, 0]] * 4), _predictions([[1, 0]] * 4, y_true=(1, 1, 1, 0)), 2, "fold 0")
+
+
+def test_a_suite_extending_one_modality_leaves_out_the_fusion_and_the_other_modalitys_pipelines():
+    from harbench.runner.suite import load_suite
+
+    inertial = load_suite("utd_mhad_inertial")
+    assert inertial.fusion == {} and inertial.datasets == ("utd_mhad_inertial",)
+    assert "skeleton+svm" not in inertial.pipelines and "handcrafted+svm" in inertial.pipelines
+    assert load_suite("utd_mhad").fusion["pairs"][0] == ("handcrafted+svm", "skeleton+svm")

@@ -19,7 +19,8 @@ protocol (the transfer suite runs the `uci_har` pipelines on a combined dataset)
 
 A pipeline may name the ``datasets`` it runs on (by default every dataset of the suite): a
 feature set for skeletons has nothing to compute on an inertial sensor. A suite that extends
-another keeps the pipelines that run on at least one of its datasets. A ``[fusion]`` table
+another keeps the pipelines that run on at least one of its datasets (and, setting its own
+datasets, leaves out the other's late fusion). A ``[fusion]`` table
 (``datasets``: two datasets whose items are the same trials in the same order, ``pairs``: the
 pipelines to fuse, one on each) asks the report for the late fusion of their stored class
 probabilities, trial by trial; the pairs are named in the file, never chosen from results.
@@ -121,6 +122,8 @@ def _extend(raw: dict, where: str, folder: Path) -> dict:
     if "extends" in base:
         raise SuiteError(f"{where}: extends {raw['extends']!r}, which extends another suite itself; extend the "
                          "standard suite directly.")
+    if "datasets" in raw:  # the base's late fusion is of the base's datasets
+        base = {key: value for key, value in base.items() if key != "fusion"}
     return {**base, **{key: value for key, value in raw.items() if key != "extends"}}
 
 
