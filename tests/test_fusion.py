@@ -70,4 +70,4 @@ def test_a_suite_extending_one_modality_leaves_out_the_fusion_and_the_other_moda
     inertial = load_suite("utd_mhad_inertial")
     assert inertial.fusion == {} and inertial.datasets == ("utd_mhad_inertial",)
     assert "skeleton+svm" not in inertial.pipelines and "handcrafted+svm" in inertial.pipelines
-    assert load_suite("utd_mhad").fusion["pairs"][0] == ("handcrafted+svm", "skeleton+svm")
+    assert load_suite("utd_mhad").fusion["pairs"][0] == ("handcrafted+random_forest", "skeleton+random_forest")
