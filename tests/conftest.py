@@ -58,3 +58,16 @@ def real_data_dir() -> Path:
     if not folder.is_dir() or not any(folder.iterdir()):
         pytest.fail(f"HARBENCH_DATA_DIR={configured} is set but {folder} holds no UCI HAPT data.")
     return Path(configured)
+
+
+@pytest.fixture(scope="session")
+def real_video_dir() -> Path:
+    """The three real Weizmann AVIs (``weizmann-rgb-sample``): skipped when HARBENCH_DATA_DIR is
+    unset, a failure when it is set but they are not there."""
+    configured = os.environ.get("HARBENCH_DATA_DIR")
+    if not configured:
+        pytest.skip("HARBENCH_DATA_DIR is not set; real-data tests need it (e.g. ../shared/datasets)")
+    folder = Path(configured) / "weizmann-rgb-sample"
+    if not folder.is_dir() or not any(folder.glob("*.zip")):
+        pytest.fail(f"HARBENCH_DATA_DIR={configured} is set but {folder} holds no weizmann-rgb-sample.zip.")
+    return folder

@@ -199,25 +199,28 @@ def _av():
     return av
 
 
-def decode(content: bytes, where: str, frames: int, height: int, width: int) -> tuple[np.ndarray, int, float]:
+DATASET_REMEDY = "replace the file or remove it from the dataset folder"
+
+
+def decode(content: bytes, where: str, frames: int, height: int, width: int,
+           remedy: str = DATASET_REMEDY) -> tuple[np.ndarray, int, float]:
     """One video file's (``frames``, ``height``, ``width``, 3) uint8 RGB clip, its number of frames
-    and its frame rate; ``where`` names the file in errors."""
+    and its frame rate; ``where`` names the file in errors and ``remedy`` says there what to do
+    about a file that cannot be decoded or has no frames (`harbench predict` decodes its videos
+    here too, with its own advice)."""
     av = _av()
     try:
         with av.open(io.BytesIO(content)) as container:
             if not container.streams.video:
-                raise DataIntegrityError(f"{where}: holds no video stream, so no frames; replace the file or remove "
-                                         "it from the dataset folder.")
+                raise DataIntegrityError(f"{where}: holds no video stream, so no frames; {remedy}.")
             stream = container.streams.video[0]
             rate, declared = stream.average_rate or stream.guessed_rate, stream.frames
             images = [frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
                       for frame in container.decode(stream)]
     except av.FFmpegError as error:
-        raise DataIntegrityError(f"{where}: not a readable video ({error}); replace the file or remove it from the "
-                                 "dataset folder.") from error
+        raise DataIntegrityError(f"{where}: not a readable video ({error}); {remedy}.") from error
     if not images:
-        raise DataIntegrityError(f"{where}: the video has no frames; replace the file or remove it from the dataset "
-                                 "folder.")
+        raise DataIntegrityError(f"{where}: the video has no frames; {remedy}.")
     if declared and len(images) < declared:
         raise DataIntegrityError(f"{where}: only {len(images)} of the {declared} frames its header declares can be "
                                  "decoded; the file is truncated or damaged. Replace it.")

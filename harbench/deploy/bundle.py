@@ -2,16 +2,19 @@
 
 A bundle is a directory holding ``bundle.json`` (classes, channel names and units, sampling
 rate, window length and step, the pipeline id and its full config, the data fingerprint, the
-subjects it was trained on and held out, harbench's version and the environment) and the
-model itself, written by the model (`WindowClassifier.save_fitted`): Keras learners in
-Keras' native ``model.keras`` format, every other pipeline with skops (``model.skops``), a
-plugin in whatever format its class implements.
+subjects it was trained on and held out, harbench's version and the environment; for a model
+of video clips also ``clip``: the frames, frame size and content of its clips and how they are
+sampled and resized, `harbench.deploy.clip`) and the model itself, written by the model
+(`WindowClassifier.save_fitted`): Keras learners in Keras' native ``model.keras`` format, every
+other pipeline with skops (``model.skops``), a plugin in whatever format its class implements.
 
 Nothing is unpickled. skops rebuilds only the types a bundle lists, and loading accepts those
 only when they come from harbench, scikit-learn, xgboost, aeon, numpy or scipy (or from the
 module of the bundle's own pipeline class); any other type is refused by name
 (`harbench.models.persistence`). A bundle written by another harbench minor version or
-bundle format is refused with the command that rebuilds it.
+bundle format is refused with the command that rebuilds it. A clip model's bundle written before
+bundles recorded ``clip`` (same format: the field is optional, empty for windows) is refused
+the same way, as nothing says how to make its clips.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class BundleInfo:
     harbench_version: str = harbench.__version__
     format: int = BUNDLE_FORMAT
     windowing: dict = field(default_factory=dict)  # what the dataset was loaded with (`DatasetSpec.windowing`)
+    clip: dict = field(default_factory=dict)  # a clip model's clips (`harbench.deploy.clip`); empty for windows
 
     def context(self) -> PipelineContext:
         return PipelineContext(fs=self.fs, channels=tuple(self.channels), units=tuple(self.units))
@@ -137,4 +141,7 @@ def load_bundle(folder: Path) -> Bundle:
         model = configured.load_fitted(folder)
     except PersistenceError as error:
         raise BundleError(f"{error} (bundle {folder}, pipeline {info.pipeline!r})") from error
+    if model.input_rank == 5 and not info.clip:
+        raise BundleError(f"{folder}: a model of video clips whose bundle does not say how its clips are made "
+                          f"(written before harbench recorded that). Rebuild it with: {info.fit_command}")
     return Bundle(info=info, model=model, path=folder)

@@ -6,10 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harbench.deploy.bundle import Bundle
 
 
 def _fit(args: argparse.Namespace) -> None:
     from harbench.datasets.catalog import get_dataset
+    from harbench.deploy.clip import describe_clip
     from harbench.deploy.fit import fit_bundle
     from harbench.runner.suite import load_suite
 
@@ -20,14 +25,16 @@ def _fit(args: argparse.Namespace) -> None:
     groups = get_dataset(info.dataset).groups
     held_out = "" if info.held_out_accuracy is None else (
         f"; accuracy on the {len(info.subjects['held_out'])} held-out {groups}: {info.held_out_accuracy:.4f}")
-    print(f"wrote {out} ({info.pipeline}, {len(info.classes)} classes, windows of {info.window_length} samples "
-          f"at {info.fs:g} Hz{held_out})")
+    takes = (f"clips of {describe_clip(info)}" if info.clip
+             else f"windows of {info.window_length} samples at {info.fs:g} Hz")
+    print(f"wrote {out} ({info.pipeline}, {len(info.classes)} classes, {takes}{held_out})")
 
 
 def _predict(args: argparse.Namespace) -> None:
     import numpy as np
 
     from harbench.deploy.bundle import load_bundle
+    from harbench.deploy.clip import check_input
     from harbench.deploy.predict import (
         activity_segments,
         format_segments,
@@ -40,6 +47,10 @@ def _predict(args: argparse.Namespace) -> None:
     from harbench.deploy.recording_csv import read_recording
 
     bundle = load_bundle(Path(args.bundle))
+    if bundle.info.clip:
+        _predict_video(bundle, args)
+        return
+    check_input(bundle.info, args.recording, args.bundle)
     if args.recording == "-":
         if args.segments_out or args.plot or args.labels:
             print("note: streaming writes one line per window; --segments-out, --plot and --labels need a file",
@@ -72,6 +83,43 @@ def _predict(args: argparse.Namespace) -> None:
               f"{accuracy:.4f}", file=sys.stderr)
     if args.plot:
         plot_timeline(recording, timeline, bundle, Path(args.plot))
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+RECORDING_OPTIONS = ("columns", "fs", "segments_out", "labels")
+
+
+def _predict_video(bundle: Bundle, args: argparse.Namespace) -> None:
+    """`harbench predict` of a clip bundle: the video's predicted class and class probabilities on
+    stdout, what was made of the video on stderr; ``--out`` writes the probabilities as CSV and
+    ``--plot`` the strip of the frames the model saw."""
+    from harbench.deploy.clip import (
+        check_input,
+        describe_clip,
+        format_prediction,
+        predict_clip,
+        read_video,
+        write_frame_strip,
+    )
+    from harbench.errors import InputValidationError
+
+    check_input(bundle.info, args.recording, args.bundle)
+    given = [f"--{name.replace('_', '-')}" for name in RECORDING_OPTIONS if getattr(args, name)]
+    if given:
+        raise InputValidationError(f"{', '.join(given)}: for recordings only; {args.bundle} labels video clips, "
+                                   "for which only --out and --plot apply.")
+    prediction = predict_clip(bundle, read_video(args.recording), args.recording)
+    print(f"{args.recording}: {prediction.source_frames} frames at {prediction.fps:g} frames/s, made into "
+          f"{describe_clip(bundle.info)}", file=sys.stderr)
+    print(format_prediction(prediction), flush=True)
+    if args.out and prediction.probabilities is None:
+        print(f"note: {args.out} not written: the model gives no class probabilities", file=sys.stderr)
+    elif args.out:
+        Path(args.out).write_text("class,probability\n" + "".join(
+            f"{name},{p:.6f}\n" for name, p in prediction.probabilities))
+        print(f"wrote {args.out}", file=sys.stderr)
+    if args.plot:
+        write_frame_strip(prediction, bundle.info.units, Path(args.plot))
         print(f"wrote {args.plot}", file=sys.stderr)
 
 
@@ -121,20 +169,24 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     fit.add_argument("--out", metavar="FOLDER", help="bundle folder (default: models/<suite>-<pipeline>)")
     fit.set_defaults(handler=_fit)
 
-    predict = commands.add_parser("predict", help="label a recording CSV window by window with a model bundle")
+    predict = commands.add_parser("predict", help="label a recording CSV window by window, or a video clip "
+                                  "(.avi, .mp4), with a model bundle")
     predict.add_argument("bundle", help="model bundle folder (from harbench fit)")
     predict.add_argument("recording", help="recording CSV, one row per sample; '-' streams samples from stdin "
-                         "(header line first) and prints each window's label as soon as it is full")
+                         "(header line first) and prints each window's label as soon as it is full. For a bundle "
+                         "of clips: a video file, whose predicted action and class probabilities are printed")
     predict.add_argument("--columns", nargs="+", metavar="NAME", help="the CSV columns to use, in the order of "
                          "the bundle's channels (default: columns named like the channels)")
     predict.add_argument("--fs", type=float, metavar="HZ", help="the recording's sampling rate; resampled to the "
                          "bundle's rate when it differs (default: from a time_s column, else the bundle's rate)")
     predict.add_argument("--out", metavar="CSV", help="write the per-window timeline here (default: stdout); the "
-                         "activity segments (consecutive windows of one label merged) are printed first, on stderr")
+                         "activity segments (consecutive windows of one label merged) are printed first, on stderr. "
+                         "For a video: its class probabilities (class,probability)")
     predict.add_argument("--segments-out", metavar="CSV", help="also write the activity segments here "
                          "(start_s,end_s,label,n_windows[,mean_probability])")
     predict.add_argument("--plot", metavar="PNG", help="also draw the signal with a strip of the predicted "
-                         "activities under it (and one of the true activities with --labels)")
+                         "activities under it (and one of the true activities with --labels); for a video, a "
+                         "strip of the frames the model saw")
     predict.add_argument("--labels", metavar="COLUMN", help="score the windows against this label column (and "
                          "draw the true activities in --plot)")
     predict.set_defaults(handler=_predict)
@@ -146,7 +198,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     export.set_defaults(handler=_export)
 
     serve = commands.add_parser("serve", help="a web page (and JSON API, POST /predict) that labels uploaded "
-                                "recording CSVs with a bundle")
+                                "recording CSVs, or video clips for a bundle of clips, with a bundle")
     serve.add_argument("bundle", help="model bundle folder (from harbench fit)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")

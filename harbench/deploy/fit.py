@@ -3,7 +3,9 @@
 The pipeline is fitted on the training side of one fold of the suite's protocol (fold 0 by
 default; under the official split that is every training subject), with the suite's
 windowing, config and first seed: the same model the suite's cell for that fold and seed
-trains, so its held-out accuracy can be checked against the report.
+trains, so its held-out accuracy can be checked against the report. A pipeline of clips also
+records what its clips are and how they are made (`harbench.deploy.clip.clip_record`), which
+`harbench predict` makes of a video file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 
 from harbench.datasets.catalog import get_dataset
+from harbench.datasets.clips import ClipSet
 from harbench.deploy.bundle import BundleInfo, save_bundle
+from harbench.deploy.clip import clip_record
 from harbench.errors import InputValidationError, SuiteError
 from harbench.experiment import SuiteData
 from harbench.models.registry import describe
@@ -67,6 +71,7 @@ def fit_bundle(suite: Suite, pipeline: str, out: Path, dataset: str | None = Non
         subjects={side: sorted(int(s) for s in np.unique(windows.subjects[indices]))
                   for side, indices in (("trained_on", train), ("validation", split.val), ("held_out", split.test))},
         held_out_accuracy=held_out, windowing=data.windowing(dataset),
+        clip=clip_record(windows) if isinstance(windows, ClipSet) else {},
         fit_command=shlex.join(["harbench", "fit", suite.name, "--pipeline", pipeline, "--dataset", dataset,
                                 "--fold", str(fold), "--out", str(out)]),
         environment={**environment(), "resolved_config": describe(model)},
