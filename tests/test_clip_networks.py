@@ -18,6 +18,8 @@ from harbench.models import PipelineContext, make_pipeline
 from harbench.models.registry import component_versions
 from tests.test_deep_learners import _run_child
 
+pytestmark = pytest.mark.slow  # every test here fits a Keras clip learner: seconds each
+
 CLIP_IDS = ("lrcn", "convlstm2d", "frame_cnn")
 CONTEXT = PipelineContext(fs=25.0, channels=("silhouette",), units=("fraction",))
 TINY = {"lrcn": {"filters": [4, 4], "pool_sizes": [2, 2], "lstm_units": 4},

@@ -32,6 +32,8 @@ from harbench.deploy.web import create_app  # noqa: E402
 from tests.test_web import _chromium  # noqa: E402
 from tests.tiny_bundles import fit_quietly, tiny_suite  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every test here fits a bundle or decodes videos: seconds each
+
 PIPELINE = "motion_history+logistic_regression"
 PERSONS = ("ann", "bob", "cyd")
 ACTIONS = ("tall", "wide")  # a box whose height, or whose width, swells and shrinks

@@ -86,6 +86,7 @@ def test_the_transfer_table_splits_one_fit_s_predictions_by_dataset():
     assert "first → second" in lines and isinstance(runs, pd.DataFrame)
 
 
+@pytest.mark.slow
 def test_the_real_combined_dataset_holds_both_in_one_label_space(real_data_dir):
     from harbench.datasets.catalog import get_dataset
 

@@ -98,6 +98,7 @@ def test_every_deep_learner_trains_and_predicts_deterministically_under_each_bac
         assert learner["refit_on_validation"], pipeline_id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, message", [
     ("torch", r"KERAS_BACKEND='torch' is not supported .*Keras offers it.*'tensorflow' and 'jax'"),
     ("nonsense", r"KERAS_BACKEND='nonsense' is not supported .*Keras has no such backend.*'tensorflow' and 'jax'"),

@@ -79,6 +79,7 @@ def test_a_saved_bundle_predicts_exactly_like_the_fitted_model(tmp_path, suite, 
     np.testing.assert_allclose(bundle.predict(windows)[1], refit.predict_proba(windows), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_bundle_from_another_harbench_version_is_refused_with_the_command_to_rebuild_it(tmp_path,
                                                                                           classical_bundle):
     path = tmp_path / "bundle" / "bundle.json"
@@ -105,6 +106,7 @@ def test_something_that_is_not_a_bundle_says_how_to_make_one(tmp_path):
         load_bundle(tmp_path)
 
 
+@pytest.mark.slow
 def test_predict_writes_a_timeline_and_scores_it_against_the_label_column(tmp_path, classical_bundle,
                                                                           recording_csv, capsys):
     out, segments_out = tmp_path / "timeline.csv", tmp_path / "segments.csv"
@@ -136,6 +138,7 @@ def _overlaps(bbox, other) -> bool:
                                                                                                    other.y0) > 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_labels", [True, False])
 def test_the_plot_has_a_predicted_strip_a_true_strip_with_labels_and_legends_off_the_signal(
         classical_bundle, synthetic_data_dir, with_labels):
@@ -185,6 +188,7 @@ def test_a_recording_at_another_rate_is_resampled_to_the_bundle_rate(classical_b
     assert agreement > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.drop(columns="gyro_y"), r"rec.csv: no column\(s\) gyro_y\. The model needs acc_x"),
     (lambda t: t.assign(acc_z=t["acc_z"].astype(object).where(t.index != 7, "n/a")),
@@ -235,6 +239,7 @@ def test_a_model_without_class_probabilities_gives_labels_only_never_made_up_pro
     assert out.getvalue().splitlines()[0] == "start_s,end_s,label"
 
 
+@pytest.mark.slow
 def test_the_held_out_recordings_are_scored_session_by_session(classical_bundle):
     scores = held_out_recording_scores(classical_bundle)
     assert {score.subject for score in scores} == set(TEST_USERS)

@@ -57,6 +57,7 @@ def test_every_exportable_kind_agrees_with_its_bundle_on_held_out_windows(tmp_pa
     assert rank == {"windows": 3, "features": 2}[takes], "the graph takes what the check says it takes"
 
 
+@pytest.mark.slow
 def test_the_export_command_writes_the_graph_and_its_check(tmp_path, suite, capsys):
     fit_quietly(suite, "handcrafted+logistic_regression", tmp_path / "bundle")
     assert main(["export", str(tmp_path / "bundle"), "--format", "onnx"]) == 0

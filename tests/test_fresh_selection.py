@@ -22,6 +22,7 @@ def _features(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([informative, noise, tied, binary, constant]), y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n, seed", [(300, 0), (120, 1), (500, 2)])
 def test_the_selection_is_tsfresh_select_features(n, seed):
     features, y = _features(n, seed)

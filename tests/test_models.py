@@ -28,14 +28,22 @@ FAST = {"cnn": {**TRAIN_FAST, "filters": 16, "dense_units": 16},
            if pipeline.startswith("tsfresh+")}}
 
 
-# Networks take seconds to fit even this small: `pytest -m "not slow"` leaves them out.
+# Networks take seconds to fit even this small, and the kernel transforms, gradient boosting and
+# tsfresh about a second: `pytest -m "not slow"` leaves them out (the full run keeps them).
 NETWORKS = {"cnn", "lstm", "bilstm", "cnn_lstm", "convlstm", "deepconvlstm", "resnet", "inception_time"}
+SLOW = NETWORKS | {"rocket", "minirocket", "multirocket_hydra", "quant"}
+
+
+def _slow(pipeline: str) -> bool:
+    return pipeline in SLOW or pipeline.endswith("+xgboost") or pipeline.startswith("tsfresh+")
+
+
 # Clip learners and the feature sets of clips and of Kinect skeletons take other inputs than these
 # windows; the same contract is checked for them on their own data (test_clip_networks.py,
 # test_clip_features.py, test_skeleton_features.py).
 CLIP_LEARNERS = {"lrcn", "convlstm2d", "frame_cnn"}
 OTHER_FEATURE_SETS = ("motion_history+", "skeleton+")
-PIPELINES = [pytest.param(pipeline, marks=pytest.mark.slow) if pipeline in NETWORKS else pipeline
+PIPELINES = [pytest.param(pipeline, marks=pytest.mark.slow) if _slow(pipeline) else pipeline
              for pipeline in pipeline_ids()
              if pipeline not in CLIP_LEARNERS and not pipeline.startswith(OTHER_FEATURE_SETS)]
 

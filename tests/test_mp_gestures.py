@@ -63,6 +63,7 @@ def test_stratified_folds_keep_classes_balanced_and_groups_apart(tmp_path):
     assert sorted(np.concatenate([split.test for split in splits]).tolist()) == list(range(12))
 
 
+@pytest.mark.slow
 def test_the_real_recordings_load(real_data_dir):
     if not (real_data_dir / "mp-gestures").is_dir():
         pytest.fail(f"HARBENCH_DATA_DIR={real_data_dir} is set but holds no mp-gestures/ folder.")

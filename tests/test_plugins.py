@@ -34,6 +34,7 @@ def isolated_registry(monkeypatch):
     monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
 
 
+@pytest.mark.slow
 def test_the_documented_plugin_is_listed_run_and_reported(tmp_path, monkeypatch, capsys, isolated_registry,
                                                           synthetic_data_dir):
     code, = _blocks("python")

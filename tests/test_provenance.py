@@ -85,6 +85,7 @@ def test_a_compute_sensitive_cell_is_keyed_by_its_backend_device_and_threads(sui
     assert on_one_thread["handcrafted+svm"] == planned["handcrafted+svm"].key
 
 
+@pytest.mark.slow
 def test_run_refuses_a_dirty_checkout_unless_allowed_and_records_the_state(suite, tmp_path, monkeypatch):
     from harbench.runner import environment
 
@@ -111,6 +112,7 @@ def test_seeds_or_pipelines_the_suite_lacks_are_refused_naming_what_it_has(suite
         run_suite(suite, store, pipelines=["lstm"], log=lambda line: None)
 
 
+@pytest.mark.slow
 def test_each_cell_stores_its_per_window_predictions(suite, tmp_path, synthetic_data_dir):
     store = ResultStore(tmp_path / "results")
     run_suite(suite, store, pipelines=["handcrafted+svm", "handcrafted+random_forest"], seeds=[0],
@@ -154,6 +156,7 @@ def test_no_pipeline_fit_ever_receives_a_test_window(suite, tmp_path, monkeypatc
     assert all(fitted and not fitted & test_windows for fitted in seen)
 
 
+@pytest.mark.slow
 def test_one_off_costs_are_paid_once_per_process_and_recorded_apart(suite, tmp_path, monkeypatch):
     monkeypatch.setattr(execute, "_WARMED_UP", set())
     store = ResultStore(tmp_path / "results")
@@ -162,6 +165,7 @@ def test_one_off_costs_are_paid_once_per_process_and_recorded_apart(suite, tmp_p
     assert one_off[0][1] > 0 and one_off[1][1] is None
 
 
+@pytest.mark.slow
 def test_latency_and_throughput_are_measured_single_threaded(suite, tmp_path, synthetic_data_dir):
     from threadpoolctl import threadpool_info
 
@@ -209,6 +213,7 @@ def test_verify_finds_every_cell_identical_then_catches_an_unversioned_change(su
     assert svm.status == "missing"
 
 
+@pytest.mark.slow
 def test_verify_command_exits_non_zero_unless_every_cell_reproduces(suite, tmp_path, capsys):
     common = ["--suites-dir", str(tmp_path / "suites"), "--results-dir", str(tmp_path / "results")]
     assert main(["run", "tiny", "--pipelines", "handcrafted+svm", "--seeds", "0", *common]) == 0

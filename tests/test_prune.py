@@ -1,5 +1,7 @@
 """`harbench prune` removes only the cells of the suites' blocks that nothing plans any more."""
 
+import pytest
+
 from harbench.runner.prune import prune
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
@@ -16,6 +18,7 @@ def _suite(tmp_path, name: str, text: str):
     return load_suite(str(path))
 
 
+@pytest.mark.slow
 def test_prune_removes_the_cells_a_changed_suite_no_longer_plans_and_nothing_else(tmp_path, synthetic_data_dir):
     store = ResultStore(tmp_path / "results")
     run_suite(_suite(tmp_path, "tiny", SUITE), store, log=lambda line: None)

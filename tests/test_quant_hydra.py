@@ -169,6 +169,7 @@ def test_defaults_are_the_papers():
     assert (quant.family, hydra.family) == ("interval", "kernel")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transform", ["quant", "hydra"])
 def test_transform_is_vectorised_over_windows_and_channels(transform):
     """500 windows of 128 steps x 6 channels within seconds (a loop per window takes far longer)."""

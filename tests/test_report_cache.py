@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from harbench.reporting.report import DIGESTS_FILE, write_report
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
@@ -22,6 +24,7 @@ val_fraction = 0.25
 """
 
 
+@pytest.mark.slow
 def test_an_unchanged_suite_keeps_its_report_and_a_changed_result_rewrites_it(tmp_path, synthetic_data_dir):
     path = tmp_path / "suites" / "tiny.toml"
     path.parent.mkdir()

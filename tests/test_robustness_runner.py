@@ -38,6 +38,7 @@ def suites(tmp_path, synthetic_data_dir):
     return folder
 
 
+@pytest.mark.slow
 def test_a_robustness_suite_reuses_the_clean_cells_and_stores_one_cell_per_perturbation(tmp_path, suites):
     store = ResultStore(tmp_path / "results")
     standard = load_suite("tiny", suites)
@@ -68,6 +69,7 @@ def test_a_robustness_suite_reuses_the_clean_cells_and_stores_one_cell_per_pertu
     assert run_suite(robustness, store, log=lambda line: None).computed == 0
 
 
+@pytest.mark.slow
 def test_robustness_cells_are_verified_like_any_other(tmp_path, suites):
     store = ResultStore(tmp_path / "results")
     suite = load_suite("tiny_robustness", suites)
@@ -97,6 +99,7 @@ def test_a_bad_robustness_suite_is_refused_naming_the_entry(suites, edit, messag
         load_suite("tiny_robustness", suites)
 
 
+@pytest.mark.slow
 def test_the_robustness_report_shows_every_perturbation_the_drop_and_the_most_robust_per_family(tmp_path, suites):
     store = ResultStore(tmp_path / "results")
     suite = load_suite("tiny_robustness", suites)
@@ -117,6 +120,7 @@ def test_the_robustness_report_shows_every_perturbation_the_drop_and_the_most_ro
     assert (tmp_path / "reports" / "figures" / figure).is_file()
 
 
+@pytest.mark.slow
 def test_pruning_a_standard_suite_keeps_its_robustness_cells_and_the_other_way_round(tmp_path, suites):
     store = ResultStore(tmp_path / "results")
     (suites / "tiny.toml").write_text(STANDARD.replace("seeds = [0]", "seeds = [0, 1]"))

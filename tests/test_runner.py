@@ -47,6 +47,7 @@ def _write(tmp_path, text):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit, message", [
     (lambda s: "repeats = 3\n" + s, r"unknown key\(s\) \['repeats'\]"),
     (lambda s: s.replace("max_epochs = 4", "seed = 4"), "'seed' is set by the suite's seeds"),
@@ -167,6 +168,7 @@ def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_fil
     assert (resumed.reused, resumed.computed) == (2, 2)
 
 
+@pytest.mark.slow
 def test_a_report_is_never_partial(tmp_path, suite_file):
     suite = load_suite(str(suite_file))
     store = ResultStore(tmp_path / "results")
@@ -189,6 +191,7 @@ def test_same_seed_reproduces_a_cell_exactly(tmp_path, suite_file):
     assert first.load(key)["history"]["loss"] == second.load(key)["history"]["loss"]
 
 
+@pytest.mark.slow
 def test_results_record_where_and_how_they_were_measured(tmp_path, suite_file):
     store = ResultStore(tmp_path / "results")
     run_suite(load_suite(str(suite_file)), store, pipelines=["handcrafted+svm"], seeds=[0], log=lambda line: None)

@@ -16,6 +16,7 @@ from harbench.reporting.significance import (
 )
 
 
+@pytest.mark.slow
 def test_holm_adjusts_step_down_and_keeps_the_input_order():
     assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
     assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
@@ -23,11 +24,13 @@ def test_holm_adjusts_step_down_and_keeps_the_input_order():
     assert holm([]) == []
 
 
+@pytest.mark.slow
 def test_holm_matches_statsmodels():
     p_values = np.random.default_rng(0).uniform(0, 0.2, size=12)
     assert holm(p_values) == pytest.approx(multipletests(p_values, method="holm")[1])
 
 
+@pytest.mark.slow
 def test_a_pipeline_better_on_every_fold_is_significantly_better():
     folds = np.arange(10)
     scores = pd.DataFrame({"svm": 0.9 + 0.001 * folds, "cnn": 0.8 + 0.002 * folds, "rf": 0.9 + 0.001 * folds})
@@ -78,6 +81,7 @@ def test_cliques_join_neighbours_that_no_comparison_separates():
         cliques(order, comparisons[:-1])
 
 
+@pytest.mark.slow
 def test_the_cd_diagram_draws_its_bars_from_the_tables_comparisons(monkeypatch):
     folds = np.arange(8)
     scores = pd.DataFrame({"svm": 0.90 + 0.01 * folds, "rf": 0.90 + 0.01 * folds + 0.005 * (-1.0) ** folds,

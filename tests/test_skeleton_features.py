@@ -157,6 +157,7 @@ def test_a_layout_without_the_kinect_joints_is_refused_naming_the_channels():
 SMALL_XGBOOST = {"features": {"pyramid": [2]}, "learner": {"n_estimators": 20, "n_jobs": 1}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("pipeline_id", "config"), [("skeleton+svm", None), ("skeleton+logistic_regression", None),
                                                      ("skeleton+xgboost", SMALL_XGBOOST)])
 def test_skeleton_pipelines_fit_and_predict_tiny_sequences(pipeline_id, config):

@@ -99,6 +99,7 @@ def test_windows_of_the_wrong_layout_are_refused(tmp_path, monkeypatch):
         TsfreshFeatures(CHANNELS, parameters="minimal").extract(np.zeros((0, 10, 2)))
 
 
+@pytest.mark.slow
 def test_extraction_with_the_fast_calculators_equals_tsfresh_alone(tmp_path, monkeypatch):
     from tsfresh import extract_features
 

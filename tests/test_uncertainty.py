@@ -122,6 +122,7 @@ def test_a_dirty_cell_is_marked_on_the_page():
     assert "| `svm` † |" in page and "† computed on a dirty tree" in page and "`svm` (1 of 2 runs)" in page
 
 
+@pytest.mark.slow
 def test_five_folds_give_no_wilcoxon_p_but_the_pooled_subject_bootstrap():
     records, runs, predictions = _block(5)
     summary = summary_table(runs)
@@ -135,6 +136,7 @@ def test_five_folds_give_no_wilcoxon_p_but_the_pooled_subject_bootstrap():
     assert "std over folds" in page and "std over seeds" in page
 
 
+@pytest.mark.slow
 def test_six_folds_test_every_pair_and_the_page_shows_the_holm_table():
     _records, runs, predictions = _block(6)
     summary = summary_table(runs)
@@ -146,6 +148,7 @@ def test_six_folds_test_every_pair_and_the_page_shows_the_holm_table():
     assert "| `cnn` vs `svm` | 6 | -0.2" in page and "p (Holm)" in page
 
 
+@pytest.mark.slow
 def test_data_without_subject_ids_says_it_resamples_cases():
     records, runs, predictions = _block(1)
     uncertainty = block_uncertainty(summary_table(runs), runs, predictions, len(CLASSES), unit="cases")
@@ -153,6 +156,7 @@ def test_data_without_subject_ids_says_it_resamples_cases():
     assert "over the 1 test cases (cases resampled with replacement" in page and "resamples of test cases" in page
 
 
+@pytest.mark.slow
 def test_timings_measured_under_load_are_flagged_on_the_page():
     records, runs, predictions = _block(1)
     for record in records:

@@ -64,6 +64,7 @@ def test_bad_trial_files_are_refused_naming_the_file(tmp_path, content, message)
         usc_had.read_recordings(archive)
 
 
+@pytest.mark.slow
 def test_the_real_archive_loads_with_14_subjects_and_12_activities(real_data_dir):
     if not (real_data_dir / "usc-had").is_dir():
         pytest.fail(f"HARBENCH_DATA_DIR={real_data_dir} is set but holds no usc-had/ folder.")

@@ -146,6 +146,7 @@ def _real(real_data_dir, dataset_id):
     return windows
 
 
+@pytest.mark.slow
 def test_the_real_release_has_861_trials_in_both_modalities_matched_by_trial_id(real_data_dir):
     inertial = _real(real_data_dir, "utd_mhad_inertial")
     skeleton = _real(real_data_dir, "utd_mhad_skeleton")
@@ -161,6 +162,7 @@ def test_the_real_release_has_861_trials_in_both_modalities_matched_by_trial_id(
         get_dataset("utd_mhad_skeleton").load(length=64)
 
 
+@pytest.mark.slow
 def test_the_real_cross_subject_split_trains_on_odd_subjects_and_loso_has_8_folds(real_data_dir):
     windows = _real(real_data_dir, "utd_mhad_inertial")
     (fold,) = make_protocol("official").splits(windows)

@@ -148,6 +148,7 @@ def test_the_registered_ucf50_reads_an_extracted_folder_and_fingerprints_its_byt
         spec.load()
 
 
+@pytest.mark.slow
 def test_the_real_weizmann_avis_decode_and_line_up_with_the_silhouettes(real_data_dir):
     if not (real_data_dir / "weizmann-rgb-sample").is_dir():
         pytest.fail(f"HARBENCH_DATA_DIR={real_data_dir} is set but holds no weizmann-rgb-sample/ folder.")

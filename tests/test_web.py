@@ -51,6 +51,7 @@ def test_the_api_returns_the_segments_and_the_timeline_as_json(app, recording_by
     assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(segments))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content, form, status, message", [
     (b"acc_x,acc_y\n1,2\n", {}, 400, "rec.csv: no column(s) acc_z"),
     (b"", {}, 400, "rec.csv: not a readable CSV file"),
@@ -71,6 +72,7 @@ def test_no_file_is_a_400_on_the_api_and_a_message_on_the_page(app):
     assert page.status_code == 400 and b"No file uploaded" in page.data and b"Traceback" not in page.data
 
 
+@pytest.mark.slow
 def test_the_page_shows_segments_then_plot_then_the_folded_per_window_table_or_the_error(app, recording_bytes):
     client = app.test_client()
     shown = _post(client, "/", recording_bytes)
@@ -115,6 +117,7 @@ def served(app):
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_upload_plot_and_table_in_headless_chromium_and_a_malformed_csv_shows_its_error(served, recording_bytes,
                                                                                        tmp_path, monkeypatch):
     monkeypatch.setenv("SE_AVOID_STATS", "true")
