@@ -128,3 +128,13 @@ def test_missing_data_names_the_folder_and_the_official_download(tmp_path, monke
     monkeypatch.setenv("HARBENCH_DATA_DIR", str(tmp_path))
     with pytest.raises(DatasetNotFoundError, match=r"weizmann: no data .* Download https://\S+classification_masks"):
         get_dataset("weizmann").load()
+
+
+def test_a_report_describes_clips_by_frames_and_pixels():
+    from types import SimpleNamespace
+
+    from harbench.reporting.markdown import _data_lines
+
+    splits = {"n_windows": 93, "windowing": {"series_length": 16, "height": 72, "width": 90}}
+    (line,) = _data_lines(splits, SimpleNamespace(windowed=False, groups="persons"))
+    assert line.startswith("- Series: 93 clips of 16 frames of 72 x 90 pixels each, one per video")

@@ -56,6 +56,9 @@ def _data_lines(splits: dict, spec) -> list[str]:
     if not spec.windowed:
         if spec.groups == "cases":
             made = f"cases of {windowing['series_length']} samples each, as published"
+        elif "height" in windowing:
+            made = (f"clips of {windowing['series_length']} frames of {windowing['height']} x {windowing['width']} "
+                    "pixels each, one per video, sampled and resized by the adapter as the notes below say")
         else:
             made = (f"sequences of {windowing['series_length']} time steps each, one per trial or clip, brought to "
                     "this length by the adapter as the notes below say")
