@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-HOG_VERSION = 1
 L2_HYS_CLIP = 0.2
 EPSILON = 1e-5  # scikit-image's
 
