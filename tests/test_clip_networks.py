@@ -186,7 +186,7 @@ JAX_CHILD = textwrap.dedent("""
     import keras
     from tests.test_clip_networks import CLIP_IDS, _clips, _quick
 
-    (X, y), (X_val, y_val), (X_new, _) = _clips(24, 0), _clips(12, 1), _clips(10, 2)
+    (X, y), (X_val, y_val), (X_new, _) = _clips(24, 0), _clips(8, 1), _clips(10, 2)  # whole batches of 8
     report = {"keras_backend": keras.config.backend(), "learners": {}}
     for pipeline_id in CLIP_IDS:
         # no refit: one XLA compilation per fit instead of two (the refit is tested under TensorFlow above)
@@ -206,8 +206,8 @@ JAX_CHILD = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_clip_learners_train_deterministically_and_reload_under_jax():
-    result = _run_child(JAX_CHILD, "jax")
+def test_clip_learners_train_deterministically_and_reload_under_jax(tmp_path):
+    result = _run_child(JAX_CHILD, "jax", jax_cache=tmp_path / "xla")
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
     assert result.returncode == 0 and lines, result.stderr[-3000:]
     report = json.loads(lines[-1].removeprefix("REPORT "))
