@@ -4,10 +4,12 @@ import functools
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.linear_model import LogisticRegression
 
 from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models import PipelineContext, describe, make_pipeline, pipeline_ids
+from harbench.models.classical import FeatureSettingsSearch
 
 CONTEXT = PipelineContext(fs=50.0, channels=("acc_x", "acc_y", "acc_z", "gyro_x"), units=("g", "g", "g", "rad/s"))
 TRAIN_FAST = {"max_epochs": 15, "patience": 5, "learning_rate": 0.01}
@@ -144,3 +146,58 @@ def test_every_learner_declares_a_default_search_grid():
     for pipeline_id in pipeline_ids():
         pipeline = make_pipeline(pipeline_id, CONTEXT, 0, None if "+" not in pipeline_id else {"search": True})
         assert "+" not in pipeline_id or pipeline.search_grid
+
+
+class _OneChannelRoughness(BaseEstimator, TransformerMixin):
+    """The mean absolute first difference of one channel: the frequency of these sines."""
+
+    version = 1
+
+    def __init__(self, channel: int = 0) -> None:
+        self.channel = channel
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.abs(np.diff(X[:, :, self.channel], axis=1)).mean(axis=1, keepdims=True)
+
+
+def test_a_feature_settings_search_chooses_on_inner_subject_folds_and_fits_its_choice():
+    X, y = _data(90)
+    X[:, :, 1] = np.random.default_rng(5).normal(size=X[:, :, 1].shape)  # channel 1: noise only
+    groups = np.repeat(np.arange(6), 15)
+    searched = FeatureSettingsSearch(_OneChannelRoughness(), LogisticRegression(), feature_grid={"channel": [1, 0]},
+                                     search_grid={"C": [0.1, 10.0]}, search_folds=6).fit(X, y, groups=groups)
+    assert searched.best_params_["features__channel"] == 0 and searched.features_.channel == 0
+    assert searched.best_params_["learner__C"] == searched.learner_.C
+    X_test, y_test = _data(30, seed=4)
+    assert (searched.predict(X_test) == y_test).mean() > 0.6  # chance: 1 / 3
+    with pytest.raises(InputValidationError, match="needs the subject of every training window"):
+        FeatureSettingsSearch(_OneChannelRoughness(), LogisticRegression(), feature_grid={"channel": [0, 1]}).fit(X, y)
+
+
+class _FitFreeRoughness(_OneChannelRoughness):
+    fit_free = True
+
+
+def test_a_fit_free_feature_set_is_extracted_once_per_setting_and_scores_the_same():
+    X, y = _data(90)
+    X[:, :, 1] = np.random.default_rng(5).normal(size=X[:, :, 1].shape)
+    groups = np.repeat(np.arange(6), 15)
+    fits = [FeatureSettingsSearch(features, LogisticRegression(), feature_grid={"channel": [1, 0, 2]},
+                                  search_grid={"C": [0.1, 10.0]}, search_folds=3).fit(X, y, groups=groups)
+            for features in (_OneChannelRoughness(), _FitFreeRoughness())]
+    assert fits[0].best_params_ == fits[1].best_params_
+    assert fits[0].inner_score_ == pytest.approx(fits[1].inner_score_, abs=1e-12)
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+
+
+def test_a_suite_searches_feature_parameters_it_names_and_refuses_unknown_ones():
+    config = {"search": {"grid": {}, "folds": 3, "features": {"bands": [2, 4]}}}
+    with pytest.raises(InputValidationError, match=r"search features names unknown parameter\(s\) \['bands'\]"):
+        make_pipeline("handcrafted+logistic_regression", CONTEXT, 0, config)
+    config["search"]["features"] = {"ar_order": [2, 4]}
+    pipeline = make_pipeline("handcrafted+logistic_regression", CONTEXT, 0, config)
+    assert isinstance(pipeline, FeatureSettingsSearch) and pipeline.feature_grid == {"ar_order": [2, 4]}
+    assert describe(pipeline) != describe(make_pipeline("handcrafted+logistic_regression", CONTEXT, 0))

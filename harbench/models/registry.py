@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator
 
 from harbench.errors import InputValidationError, UnknownIdError
 from harbench.models.base import WindowClassifier
-from harbench.models.classical import FeatureClassifier
+from harbench.models.classical import FeatureClassifier, FeatureSettingsSearch
 from harbench.models.representation import Layout, RepresentedClassifier, get_representation
 
 
@@ -128,7 +128,9 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
 
     For a classical pipeline ``config`` may hold ``features`` and ``learner`` tables of
     parameters and ``search``: ``true`` for an inner grouped-CV search over the learner's
-    default grid, or a table ``{grid = {...}, folds = 3}``; for a raw-window model it holds the
+    default grid, or a table ``{grid = {...}, folds = 3, features = {...}}`` (``features``: a
+    grid of the feature set's parameters, searched with the learner's, `FeatureSettingsSearch`;
+    ``grid = {}`` searches the features alone); for a raw-window model it holds the
     model's parameters. Either may name ``representation``, an input representation
     (`harbench.models.representation`; default ``raw``); a feature set is then built for the
     layout of the representation's output (``shape_descriptors``: the descriptors of clips).
@@ -157,14 +159,15 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     feature_context = PipelineContext(fs=layout.fs, channels=layout.channels, units=layout.units)
     spec = _LEARNERS[learner]
     learner_estimator = _call(spec.factory, f"pipeline {pipeline_id!r}, learner", seed, **config.get("learner", {}))
-    grid, folds = None, 3
+    grid, folds, feature_grid = None, 3, None
     if config.get("search", False) is not False:
         search = {} if config["search"] is True else dict(config["search"])
-        unknown = sorted(set(search) - {"grid", "folds"})
+        unknown = sorted(set(search) - {"grid", "folds", "features"})
         if unknown:
             raise InputValidationError(f"pipeline {pipeline_id!r}: unknown search key(s) {unknown}; use 'grid', "
-                                       "'folds'.")
+                                       "'folds', 'features'.")
         grid, folds = search.get("grid", spec.search_grid), int(search.get("folds", 3))
+        feature_grid = search.get("features")
     if grid:
         bad = sorted(set(grid) - set(learner_estimator.get_params()))
         if bad:
@@ -175,8 +178,16 @@ def make_pipeline(pipeline_id: str, context: PipelineContext, seed: int, config:
     if not isinstance(getattr(feature_set, "version", None), int):
         raise InputValidationError(f"feature set {features!r}: {type(feature_set).__qualname__} declares no integer "
                                    "'version' class attribute; add `version = 1` and bump it when its output changes.")
-    pipeline = FeatureClassifier(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
-                                 search_grid=grid, search_folds=folds)
+    if feature_grid:
+        bad = sorted(set(feature_grid) - set(feature_set.get_params()))
+        if bad:
+            raise InputValidationError(f"pipeline {pipeline_id!r}: search features names unknown parameter(s) {bad} "
+                                       f"of feature set {features!r}; it has {sorted(feature_set.get_params())}.")
+        pipeline = FeatureSettingsSearch(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
+                                         search_grid=grid, search_folds=folds, feature_grid=feature_grid)
+    else:
+        pipeline = FeatureClassifier(features=feature_set, learner=learner_estimator, scale=spec.needs_scaling,
+                                     search_grid=grid, search_folds=folds)
     return _represented(pipeline_id, pipeline, representation, context)
 
 
