@@ -76,7 +76,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _run_child(code: str, keras_backend: str, *args: str, timeout: float = 600,
+def _run_child(code: str, keras_backend: str, *args: str, timeout: float = 1500,
                jax_cache: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter under ``keras_backend``. With ``jax_cache``, XLA keeps its
     compiled programs in that folder, so a second fit of the same network (same seed, same shapes)
