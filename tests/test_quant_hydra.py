@@ -174,7 +174,7 @@ def test_a_batch_transform_equals_each_window_transformed_alone(transform):
     benchmarks/test_perf_kernels.py's); a window's features must not depend on its batch."""
     X = np.random.default_rng(0).standard_normal((30, 6, 128)).astype(np.float32)
     kernels = draw_hydra_kernels(128, 6)
-    features = (lambda A: quant_transform(A)) if transform == "quant" else (lambda A: hydra_transform(A, kernels))
+    features = quant_transform if transform == "quant" else (lambda A: hydra_transform(A, kernels))
     batch = features(X)
     assert len(batch) == 30 and np.isfinite(batch).all()
     alone = np.vstack([features(X[index:index + 1]) for index in (0, 13, 29)])
