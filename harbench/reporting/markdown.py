@@ -347,6 +347,16 @@ def _folds_section(summary: pd.DataFrame, folds: list[dict], uncertainty: BlockU
     return lines
 
 
+def notes_section(notes: dict[str, str]) -> list[str]:
+    """The suite file's ``[notes]``: how pipelines' settings were chosen, what their rows mean."""
+    if not notes:
+        return []
+    return ["## Notes on the pipelines", "",
+            "From the suite file: how these pipelines' settings were chosen, and what to know before citing "
+            "their rows.", "",
+            *(f"- `{pipeline}`: {text}" for pipeline, text in notes.items()), ""]
+
+
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
            perf: pd.DataFrame | None = None, figures: dict | None = None,
            uncertainty: dict[tuple[str, str], BlockUncertainty] | None = None,
@@ -363,6 +373,7 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
     ]
     for description in splits:
         lines += _setup_section(description, suite.protocol, len(suite.seeds))
+    lines += notes_section(suite.notes)
     lines += ["## Results", ""]
     classes = {description["dataset"]: description["classes"] for description in splits}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):

@@ -24,6 +24,12 @@ datasets, leaves out the other's late fusion). A ``[fusion]`` table
 (``datasets``: two datasets whose items are the same trials in the same order, ``pairs``: the
 pipelines to fuse, one on each) asks the report for the late fusion of their stored class
 probabilities, trial by trial; the pairs are named in the file, never chosen from results.
+
+A ``[notes]`` table maps pipelines of the suite to a paragraph that the report prints before
+its results: how the pipeline's settings were chosen and what a reader must know to cite its
+row (a selection that saw every subject through the other folds, a budget that is not the
+paper's, a weakness diagnosed on validation data). A suite that extends another keeps the
+notes of the pipelines it keeps.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ else:  # pragma: no cover
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 _TOP_LEVEL_KEYS = {"name", "description", "datasets", "seeds", "windowing", "protocol", "pipelines",
-                   "latency_calls", "perturbations", "fusion"}
+                   "latency_calls", "perturbations", "fusion", "notes"}
 _EXTENDING_KEYS = {"extends", "name", "description", "seeds", "perturbations", "datasets", "windowing", "protocol",
                    "latency_calls"}
 _WINDOWING_KEYS = {"length", "step"}
@@ -68,6 +74,7 @@ class Suite:
     perturbation_seed: int = 0
     pipeline_datasets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fusion: dict = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def runs_on(self, pipeline: str, dataset: str) -> bool:
         """Whether ``pipeline`` runs on ``dataset`` (every dataset unless it names some)."""
@@ -199,6 +206,26 @@ def _fusion(raw: dict, suite_datasets: tuple[str, ...], pipelines: dict, restric
     return {"datasets": tuple(datasets), "pairs": tuple(tuple(pair) for pair in pairs)}
 
 
+def _notes(raw: dict, pipelines: dict, where: str, extending: bool) -> dict[str, str]:
+    """The ``[notes]`` table, checked: a paragraph of text for pipelines of the suite (those of an
+    extending suite's base that it does not keep are dropped)."""
+    table = raw.get("notes", {})
+    if not isinstance(table, dict):
+        raise SuiteError(f"{where}: [notes] must map pipelines to text, e.g. notes.minirocket = \"...\"; got "
+                         f"{table!r}.")
+    notes = {}
+    for pipeline, text in table.items():
+        if not isinstance(text, str) or not text.strip():
+            raise SuiteError(f"{where}: [notes] {pipeline!r} must be a non-empty string, got {text!r}.")
+        if pipeline not in pipelines:
+            if extending:
+                continue
+            raise SuiteError(f"{where}: [notes] names {pipeline!r}, which is not a pipeline of the suite "
+                             f"({', '.join(pipelines)}).")
+        notes[pipeline] = " ".join(text.split())
+    return notes
+
+
 def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
     """A `Suite` from the parsed TOML ``raw``; ``where`` (the file) is named in every error;
     ``extending`` when ``raw`` extends another suite (see the module docstring)."""
@@ -232,6 +259,7 @@ def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
             make_pipeline(pipeline, context, seed=seeds[0], config=config)
         perturbations, perturbation_seed = _perturbations(raw, where)
         fusion = _fusion(raw, tuple(spec.id for spec in specs), pipelines, restricted, where)
+        notes = _notes(raw, pipelines, where, extending)
     except SuiteError:
         raise
     except HarbenchError as error:
@@ -241,5 +269,5 @@ def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
         datasets=tuple(spec.id for spec in specs), seeds=tuple(seeds), protocol=protocol,
         pipelines={pipeline: dict(config) for pipeline, config in pipelines.items()}, windowing=dict(windowing),
         latency_calls=int(raw.get("latency_calls", 200)), path=where, perturbations=perturbations,
-        perturbation_seed=perturbation_seed, pipeline_datasets=restricted, fusion=fusion,
+        perturbation_seed=perturbation_seed, pipeline_datasets=restricted, fusion=fusion, notes=notes,
     )
