@@ -39,3 +39,13 @@ def test_a_tie_for_the_best_names_every_pipeline_and_family_in_it(tmp_path):
                                                            ("cnn", "deep", 0.95)])
     page = render_summary(tmp_path, ["basic_motions"])
     assert "| `basic_motions` | `svm`, `minirocket` | classical, kernel | 1.0000 |" in page
+
+
+def test_the_summary_points_to_the_notes_of_the_datasets_it_shows(tmp_path):
+    _csv(tmp_path / "weizmann.csv", "weizmann", [("motion_history+svm", "classical", 0.94)])
+    page = render_summary(tmp_path, ["weizmann", "epilepsy"],
+                          notes={"weizmann": ["motion_history+svm"], "epilepsy": ["cnn"]})
+    assert ("read the notes on how their settings were chosen (on the dataset's page, under *Notes on the "
+            "pipelines*): `weizmann`: `motion_history+svm`.") in page
+    assert "epilepsy" not in page.split("Before citing")[1], "a dataset without a report is not pointed to"
+    assert "Before citing" not in render_summary(tmp_path, ["weizmann"])

@@ -154,10 +154,12 @@ def _transfer(suite: Suite, splits: list[dict], records: list[dict], predictions
 def write_overview_pages(suite: Suite, reports_dir: Path, suites_dir: Path) -> list[Path]:
     """Rewrite the index ``README.md`` over every suite and the cross-dataset ``summary.md``."""
     index = reports_dir / "README.md"
-    suites = {**suite_descriptions(suites_dir), suite.name: suite.description}
-    write_text_atomically(index, render_index(reports_dir, suites))
+    suites = {**{path.stem: load_suite(str(path)) for path in sorted(Path(suites_dir).glob("*.toml"))},
+              suite.name: suite}
+    write_text_atomically(index, render_index(reports_dir, {name: each.description for name, each in suites.items()}))
     summary_page = reports_dir / "summary.md"
-    write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids()))
+    notes = {name: list(each.notes) for name, each in suites.items() if name in dataset_ids() and each.notes}
+    write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids(), notes))
     return [index, summary_page]
 
 
@@ -194,8 +196,3 @@ def load_predictions(store: ResultStore, key: str, label: str, suite_name: str) 
     except DataIntegrityError as error:
         raise MissingResultsError(f"{suite_name}: cell {label} (key {key}) has no readable per-window predictions, "
                                   f"which every reported metric is computed from: {error}") from error
-
-
-def suite_descriptions(suites_dir: Path) -> dict[str, str]:
-    """Name -> description of every suite file in ``suites_dir``."""
-    return {path.stem: load_suite(str(path)).description for path in sorted(Path(suites_dir).glob("*.toml"))}

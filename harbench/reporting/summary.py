@@ -57,7 +57,9 @@ def _formatted(matrix: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def render_summary(reports_dir: Path, dataset_ids: list[str]) -> str:
+def render_summary(reports_dir: Path, dataset_ids: list[str], notes: dict[str, list[str]] | None = None) -> str:
+    """The summary page over the datasets' reports; ``notes`` names, per dataset, the pipelines
+    whose suite has a note on how their settings were chosen (listed under the winners)."""
     tables = dataset_tables(reports_dir, dataset_ids)
     lines = ["# harbench summary: every pipeline on every dataset", "",
              "Written by `harbench report` from `reports/<dataset>.csv` (the suite named after each dataset); do not "
@@ -96,6 +98,12 @@ def render_summary(reports_dir: Path, dataset_ids: list[str]) -> str:
                   + ", ".join(f"`{pipeline}`" for pipeline in unranked) + ".", ""]
     lines += ["## Which family wins where", "",
               table(["dataset", "most accurate (ties: all)", "family", "accuracy"], winners, "lllr"), ""]
+    noted = {dataset: pipelines for dataset, pipelines in (notes or {}).items() if dataset in tables}
+    if noted:
+        lines += ["Before citing these rows, read the notes on how their settings were chosen (on the dataset's "
+                  "page, under *Notes on the pipelines*): "
+                  + "; ".join(f"`{dataset}`: " + ", ".join(f"`{pipeline}`" for pipeline in pipelines)
+                              for dataset, pipelines in noted.items()) + ".", ""]
     return "\n".join([*lines, *_rocket_lines(tables, reports_dir)])
 
 
