@@ -165,6 +165,24 @@ def test_one_off_costs_are_paid_once_per_process_and_recorded_apart(suite, tmp_p
     assert one_off[0][1] > 0 and one_off[1][1] is None
 
 
+def test_a_warm_up_fit_searches_only_the_first_value_of_each_grid(suite, tmp_path, monkeypatch):
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(registry.make_pipeline(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(execute, "make_pipeline", recording)
+    monkeypatch.setattr(execute, "_WARMED_UP", set())
+    data = SuiteData(suite, ResultStore(tmp_path / "results"))
+    windows, (split,) = data.windows(SYNTHETIC_ID), data.splits(SYNTHETIC_ID)
+    config = {"search": {"folds": 2, "grid": {"C": [1.0, 10.0]}, "features": {"n_bands": [4, 8], "ar_order": [2]}}}
+    assert execute.warm_up("handcrafted+svm@nested", 0, config, windows, split) > 0
+    (pipeline,) = made
+    assert pipeline.search_grid == {"C": [1.0]} and pipeline.feature_grid == {"n_bands": [4], "ar_order": [2]}
+    assert pipeline.best_params_ == {"features__ar_order": 2, "features__n_bands": 4, "learner__C": 1.0}
+
+
 @pytest.mark.slow
 def test_latency_and_throughput_are_measured_single_threaded(suite, tmp_path, synthetic_data_dir):
     from threadpoolctl import threadpool_info

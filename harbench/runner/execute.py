@@ -129,13 +129,19 @@ def warm_up_windows(windows: WindowSet, indices: np.ndarray) -> np.ndarray:
 def warm_up(pipeline_id: str, seed: int, pipeline_config: dict, windows: WindowSet, split: Split) -> float | None:
     """Pay ``pipeline_id``'s one-off costs in this process (imports, kernel compilation) with a
     fit and a prediction on a few training windows, once per process; the seconds it took, or
-    None when this process already did. A training budget (``max_epochs``) is cut to one epoch."""
+    None when this process already did. A training budget (``max_epochs``) is cut to one epoch
+    and a search (``search_grid``, ``feature_grid``) to the first value of each parameter: the
+    costs paid once are the same, without the search's many fits."""
     if pipeline_id in _WARMED_UP:
         return None
     start = time.perf_counter()
     pipeline = make_pipeline(pipeline_id, context_of(windows), seed, pipeline_config)
-    if "max_epochs" in pipeline.get_params():
+    params = pipeline.get_params()
+    if "max_epochs" in params:
         pipeline.set_params(max_epochs=1)
+    for grid in ("search_grid", "feature_grid"):
+        if params.get(grid):
+            pipeline.set_params(**{grid: {name: values[:1] for name, values in params[grid].items()}})
     train, val = training_sides(pipeline, split)
     train = warm_up_windows(windows, train)
     fit_validation = (None, None)
