@@ -95,15 +95,14 @@ def _prune(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from harbench.reporting.report import write_report
+    from harbench.reporting.report import write_reports
     from harbench.runner.store import ResultStore
     from harbench.runner.suite import load_suite
 
     suites = [load_suite(name, Path(args.suites_dir)) for name in args.suites]
-    for suite in suites:
-        for path in write_report(suite, ResultStore(Path(args.results_dir)), Path(args.reports_dir),
-                                 Path(args.suites_dir)):
-            print(f"wrote {path}")
+    for path in write_reports(suites, ResultStore(Path(args.results_dir)), Path(args.reports_dir),
+                              Path(args.suites_dir)):
+        print(f"wrote {path}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from harbench.reporting.report import DIGESTS_FILE, write_report
+from harbench.reporting.report import DIGESTS_FILE, write_report, write_reports
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
@@ -36,8 +36,9 @@ def test_an_unchanged_suite_keeps_its_report_and_a_changed_result_rewrites_it(tm
     assert set(json.loads((reports / DIGESTS_FILE).read_text())) == {"tiny"}
 
     page.write_text(page.read_text() + "\n")  # stands for a page that is up to date: left as it is
-    write_report(suite, store, reports, path.parent)
+    paths = write_reports([suite, suite], store, reports, path.parent)
     assert page.read_text().endswith("\n\n"), "unchanged inputs leave the suite's files as they are"
+    assert [path.name for path in paths].count("summary.md") == 1, "the pages over every suite are written once"
 
     (key,) = store.stored_keys()
     record = store.load(key)

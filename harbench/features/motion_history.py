@@ -45,10 +45,11 @@ cells, 9 orientations; 12 orientations 0.92); the silhouette itself as motion in
 change 0.91. ``threshold`` 0.2: a change of a quarter-covered pixel in Weizmann's 2 x 2-averaged
 masks (steps of 0.25) counts, and about 50 grey levels in a video. Selecting among all these per
 outer fold and testing the choice on the held-out person gave 0.88 with the SVM and 0.94 with
-logistic regression (the cost of choosing among many settings on 8 persons); the defaults' own leave-one-person-out accuracy is in the report of
-issue 18. Disclosure: while the feature set was being written, its first untuned version (no
-figure-centric frames) was once scored leave-one-person-out on all persons (0.59); that figure
-decided no setting, all of which come from the inner folds above.
+logistic regression (the cost of choosing among many settings on 8 persons); the defaults' own
+leave-one-person-out accuracy is in reports/weizmann.md. Disclosure: while the feature set was
+being written, its first untuned version (no figure-centric frames) was once scored
+leave-one-person-out on all persons (0.59); that figure decided no setting, all of which come
+from the inner folds above.
 """
 
 from __future__ import annotations

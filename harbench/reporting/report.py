@@ -38,17 +38,28 @@ class MissingResultsError(HarbenchError):
 
 def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR,
                  suites_dir: Path = SUITES_DIR) -> list[Path]:
+    """`write_reports` for one suite."""
+    return write_reports([suite], store, reports_dir, suites_dir)
+
+
+def write_reports(suites: list[Suite], store: ResultStore, reports_dir: Path = DEFAULT_REPORTS_DIR,
+                  suites_dir: Path = SUITES_DIR) -> list[Path]:
+    """Write each suite's own files (`write_suite_files`), then rewrite, once, the index
+    ``README.md`` over every suite in ``suites_dir`` and the cross-dataset ``summary.md``; return
+    the paths of the tables and of those two pages."""
+    paths = [path for suite in suites for path in write_suite_files(suite, store, Path(reports_dir))]
+    return [*paths, *write_overview_pages(suites, Path(reports_dir), Path(suites_dir))]
+
+
+def write_suite_files(suite: Suite, store: ResultStore, reports_dir: Path) -> list[Path]:
     """Write ``<suite>.md``, ``<suite>.csv``, ``<suite>.runs.csv``, ``<suite>.tex`` and the
-    figures under ``figures/``, then rewrite the index ``README.md`` over every suite in
-    ``suites_dir`` and the cross-dataset ``summary.md``; return the paths of the tables and
-    of those two pages.
+    figures under ``figures/``; return the paths of the tables.
 
     Every cell of the suite must be in the store with its per-window predictions: a report
     never shows a partial table, and every metric in it is computed from the predictions
     (`harbench.reporting.metrics`), with the subject-bootstrap intervals and paired tests of
     `harbench.reporting.uncertainty`. When the suite's inputs (`report_inputs_digest`) are those
-    its current files were written from, the suite's own files are left as they are and only the
-    two pages over every suite are rewritten.
+    its current files were written from, they are left as they are.
     """
     data = SuiteData(suite, store)
     splits = []
@@ -67,13 +78,12 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
             f"{suite.name}: {len(missing)} of {len(planned) + len(perturbed)} cells have no stored result (first: "
             f"{missing[0]}). Run `harbench run {suite.name}` first."
         )
-    reports_dir = Path(reports_dir)
     suffixes = (".md", ".csv", ".runs.csv", ".tex") + ((".robustness.csv",) if perturbed else ())
     own_files = [reports_dir / f"{suite.name}{suffix}" for suffix in suffixes]
     digest = report_inputs_digest(suite, store, [key for item in planned for key in item.all_keys()],
                                   reports_dir / "perf.csv")
     if all(path.is_file() for path in own_files) and read_digests(reports_dir).get(suite.name) == digest:
-        return [*own_files, *write_overview_pages(suite, reports_dir, suites_dir)]
+        return own_files
     classes = {description["dataset"]: description["classes"] for description in splits}
     predictions = {item.cell.key: load_predictions(store, item.cell.key, item.cell.label(), suite.name)
                    for item in planned}
@@ -115,7 +125,7 @@ def write_report(suite: Suite, store: ResultStore, reports_dir: Path = DEFAULT_R
     for path, text in paths.items():
         write_text_atomically(path, text)
     write_digests(reports_dir, {**read_digests(reports_dir), suite.name: digest})
-    return [*paths, *write_overview_pages(suite, reports_dir, suites_dir)]
+    return list(paths)
 
 
 def _robustness(suite: Suite, store: ResultStore, perturbed: list, records: list[dict], classes: dict[str, list],
@@ -151,11 +161,12 @@ def _transfer(suite: Suite, splits: list[dict], records: list[dict], predictions
     return lines
 
 
-def write_overview_pages(suite: Suite, reports_dir: Path, suites_dir: Path) -> list[Path]:
-    """Rewrite the index ``README.md`` over every suite and the cross-dataset ``summary.md``."""
+def write_overview_pages(reported: list[Suite], reports_dir: Path, suites_dir: Path) -> list[Path]:
+    """Rewrite the index ``README.md`` over every suite in ``suites_dir`` and the ``reported``
+    ones, and the cross-dataset ``summary.md``."""
     index = reports_dir / "README.md"
     suites = {**{path.stem: load_suite(str(path)) for path in sorted(Path(suites_dir).glob("*.toml"))},
-              suite.name: suite}
+              **{suite.name: suite for suite in reported}}
     write_text_atomically(index, render_index(reports_dir, {name: each.description for name, each in suites.items()}))
     summary_page = reports_dir / "summary.md"
     notes = {name: list(each.notes) for name, each in suites.items() if name in dataset_ids() and each.notes}
