@@ -47,8 +47,9 @@ def write_reports(suites: list[Suite], store: ResultStore, reports_dir: Path = D
     """Write each suite's own files (`write_suite_files`), then rewrite, once, the index
     ``README.md`` over every suite in ``suites_dir`` and the cross-dataset ``summary.md``; return
     the paths of the tables and of those two pages."""
-    paths = [path for suite in suites for path in write_suite_files(suite, store, Path(reports_dir))]
-    return [*paths, *write_overview_pages(suites, Path(reports_dir), Path(suites_dir))]
+    reports_dir = Path(reports_dir)
+    paths = [path for suite in suites for path in write_suite_files(suite, store, reports_dir)]
+    return [*paths, *write_overview_pages(suites, reports_dir, Path(suites_dir))]
 
 
 def write_suite_files(suite: Suite, store: ResultStore, reports_dir: Path) -> list[Path]:
@@ -169,8 +170,9 @@ def write_overview_pages(reported: list[Suite], reports_dir: Path, suites_dir: P
               **{suite.name: suite for suite in reported}}
     write_text_atomically(index, render_index(reports_dir, {name: each.description for name, each in suites.items()}))
     summary_page = reports_dir / "summary.md"
-    notes = {name: list(each.notes) for name, each in suites.items() if name in dataset_ids() and each.notes}
-    write_text_atomically(summary_page, render_summary(reports_dir, dataset_ids(), notes))
+    datasets = dataset_ids()
+    notes = {name: list(each.notes) for name, each in suites.items() if name in datasets and each.notes}
+    write_text_atomically(summary_page, render_summary(reports_dir, datasets, notes))
     return [index, summary_page]
 
 
