@@ -1,5 +1,7 @@
 """The suite files shipped in harbench/suites: all parse, and every dataset has its own suite."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,17 @@ def test_each_dataset_has_a_suite_of_its_own_name_with_the_common_line_up(datase
     suite = load_suite(str(SUITES / f"{dataset}.toml"))
     assert suite.datasets == (dataset,)
     assert set(suite.pipelines) >= LINE_UP, f"{dataset} lacks {sorted(LINE_UP - set(suite.pipelines))}"
+
+
+def test_reading_every_shipped_suite_imports_no_framework_and_not_tsfresh():
+    """Reading and checking a suite (what a run with nothing to compute does before it finds
+    every cell stored) must stay cheap: importing tsfresh or a deep-learning framework costs
+    seconds each, so a fresh process reads all shipped suites and lists what it imported."""
+    heavy = ("tsfresh", "keras", "tensorflow", "jax", "torch", "aeon")
+    code = ("import sys; from pathlib import Path; from harbench.runner.suite import load_suite\n"
+            f"for path in sorted(Path({str(SUITES)!r}).glob('*.toml')): load_suite(str(path))\n"
+            f"print(sorted(name for name in {heavy!r} if name in sys.modules))")
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                              cwd=SUITES.parent.parent)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert finished.stdout.strip() == "[]", finished.stdout

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from harbench.errors import InputValidationError
-from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
+from harbench.features.tsfresh_set import TsfreshFeatures, check_parameters, resolve_parameters
 
 CHANNELS = ("acc_x", "gyro_x")
 
@@ -22,6 +22,15 @@ def test_named_sets_and_dicts_resolve_and_unknown_ones_are_named():
         resolve_parameters("fast")
     with pytest.raises(InputValidationError, match=r"no feature calculator\(s\) \['meen'\]"):
         resolve_parameters({"meen": None})
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ("fast", "Unknown tsfresh parameter set 'fast'"), ({"meen": None}, r"no feature calculator\(s\) \['meen'\]")])
+def test_checking_parameters_refuses_what_resolving_refuses(parameters, message):
+    for name in ("minimal", "efficient", "comprehensive"):
+        check_parameters(name)
+    with pytest.raises(InputValidationError, match=message):
+        check_parameters(parameters)
 
 
 def test_time_indexed_calculators_are_left_out_of_named_sets_and_refused_in_dicts():

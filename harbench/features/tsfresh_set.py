@@ -83,6 +83,13 @@ def resolve_parameters(parameters: str | dict) -> dict:
     return dict(parameters)
 
 
+def check_parameters(parameters: str | dict) -> None:
+    """Fail on an unknown set name or calculator, as `resolve_parameters` would. A known set
+    name is accepted without importing tsfresh (seconds), so reading a suite stays cheap."""
+    if not (isinstance(parameters, str) and parameters in NAMED_PARAMETER_SETS):
+        resolve_parameters(parameters)
+
+
 def _needs_time_index(calculator: str) -> bool:
     from tsfresh.feature_extraction import feature_calculators
 

@@ -14,7 +14,7 @@ from sklearn.svm import SVC, LinearSVC
 from harbench.features.handcrafted import HandcraftedFeatures
 from harbench.features.motion_history import MotionHistoryFeatures
 from harbench.features.skeleton import SkeletonFeatures
-from harbench.features.tsfresh_set import TsfreshFeatures, resolve_parameters
+from harbench.features.tsfresh_set import TsfreshFeatures, check_parameters
 from harbench.models.deep.clip_networks import ConvLSTM2DClassifier, FrameCNNClassifier, LRCNClassifier
 from harbench.models.deep.cnn import CNNClassifier
 from harbench.models.deep.hybrid import CNNLSTMClassifier, ConvLSTMClassifier, DeepConvLSTMClassifier
@@ -39,7 +39,7 @@ def handcrafted(context: PipelineContext, gravity_cutoff_hz: float = 0.3, ar_ord
 @register_feature_set("tsfresh")
 def tsfresh(context: PipelineContext, parameters: str | dict = "efficient", select: bool = True,
             fdr_level: float = 0.05) -> TsfreshFeatures:
-    resolve_parameters(parameters)  # an unknown set or calculator fails when the suite is read
+    check_parameters(parameters)  # an unknown set or calculator fails when the suite is read
     return TsfreshFeatures(channels=tuple(context.channels), parameters=parameters, select=select,
                            fdr_level=fdr_level)
 
