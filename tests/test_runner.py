@@ -127,7 +127,7 @@ def test_leave_one_subject_out_reports_folds_and_paired_tests(tmp_path, suite_fi
 
     write_report(suite, store, tmp_path / "reports", suite_file.parent)
     page = (tmp_path / "reports" / "tiny_loso.md").read_text()
-    assert f"Accuracy per fold (mean over seeds) and the subject(s) each fold tests on; {n_subjects} folds" in page
+    assert f"Accuracy per fold (mean over seeds) and the subjects each fold tests on; {n_subjects} folds" in page
     assert "Wilcoxon signed-rank" in page and "Holm" in page and " vs `cnn`" in page
     assert (tmp_path / "reports" / "figures" / f"tiny_loso-{SYNTHETIC_ID}-loso-critical-difference.png").is_file()
     index = (tmp_path / "reports" / "README.md").read_text()

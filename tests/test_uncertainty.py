@@ -156,6 +156,18 @@ def test_data_without_subject_ids_says_it_resamples_cases():
     assert "over the 1 test cases (cases resampled with replacement" in page and "resamples of test cases" in page
 
 
+def test_folds_without_subject_ids_are_described_by_their_cases_never_as_subjects():
+    records, runs, predictions = _block(5)
+    summary = summary_table(runs)
+    uncertainty = block_uncertainty(summary, runs, predictions, len(CLASSES), unit="cases")
+    folds = [{"fold": fold, "subjects": {"test": [100 + fold]}} for fold in range(5)]
+    page = "\n".join(_results_section(summary, records, CLASSES, uncertainty)
+                     + _folds_section(summary, folds, uncertainty))
+    assert "which cases are tested" in page and "the cases each fold tests on; 5 folds" in page
+    assert "| fold | test cases |" in page and "bootstrap intervals over test cases above stand in" in page
+    assert "subject" not in page.lower()
+
+
 @pytest.mark.slow
 def test_timings_measured_under_load_are_flagged_on_the_page():
     records, runs, predictions = _block(1)

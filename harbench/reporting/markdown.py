@@ -184,22 +184,23 @@ def _difference_lines(uncertainty: BlockUncertainty | None) -> list[str]:
 def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[str],
                      uncertainty: BlockUncertainty | None = None) -> list[str]:
     single = bool((summary["n_folds"] == 1).all())
+    unit = uncertainty.unit if uncertainty else "subjects"
     if single:
         spread = ("Accuracy and macro-F1: mean over seeds with its " + (uncertainty.describe()
                   if uncertainty else "interval") + ". *Accuracy std over seeds*: sample standard deviation over "
                   "seeds on this one split (initialisation only, not data: 0 for a deterministic pipeline).")
     else:
         spread = ("Accuracy and macro-F1: mean over runs (folds x seeds). *Std over folds*: sample standard "
-                  "deviation over folds of each fold's mean over seeds (which subjects are tested); *std over "
+                  f"deviation over folds of each fold's mean over seeds (which {unit} are tested); *std over "
                   "seeds*: sample standard deviation over seeds within a fold, averaged over folds "
-                  "(initialisation); the two are never pooled. Subject-bootstrap intervals are in the per-fold "
-                  "section below.")
+                  f"(initialisation); the two are never pooled. Bootstrap intervals over test {unit} are in the "
+                  "per-fold section below.")
     lines = [
         spread + " *Balanced accuracy*: mean recall over the classes present in the test windows. *Log-loss* "
         "(natural log, probabilities clipped at 1e-15) and *ECE* (expected calibration error, 15 equal-width "
         "confidence bins, Guo et al. 2017) are means over runs, shown only for models that give class "
         "probabilities. Every metric is computed from the stored per-window predictions. *Trained on*: the "
-        "subjects the final model was fitted on (train: the training subjects, the validation subjects used "
+        f"{unit} the final model was fitted on (train: the training {unit}, the validation {unit} used "
         "for early stopping or selection; train + val: both).", "",
         "Timings: median over runs, in seconds on the whole training or test fold. *fit s* includes feature "
         "extraction, except where the training features came from harbench's feature cache (tsfresh pipelines "
@@ -318,8 +319,10 @@ def _folds_section(summary: pd.DataFrame, folds: list[dict], uncertainty: BlockU
     pipelines = [pipeline for pipeline in summary["pipeline"] if pipeline in scores.columns]
     rows = [[str(fold), test_subjects.get(fold, "?"), *(f"{scores.loc[fold, p]:.3f}" for p in pipelines)]
             for fold in scores.index]
-    lines = [f"Accuracy per fold (mean over seeds) and the subject(s) each fold tests on; {len(scores)} folds:", "",
-             table(["fold", "test subjects", *(f"`{p}`" for p in pipelines)], rows, "ll" + "r" * len(pipelines)),
+    lines = [f"Accuracy per fold (mean over seeds) and the {uncertainty.unit} each fold tests on; {len(scores)} "
+             "folds:", "",
+             table(["fold", f"test {uncertainty.unit}", *(f"`{p}`" for p in pipelines)], rows,
+                   "ll" + "r" * len(pipelines)),
              ""]
     pooled = [[f"`{p}`", _interval(uncertainty.intervals[p]["accuracy"]),
                _interval(uncertainty.intervals[p]["macro_f1"])] for p in pipelines]
@@ -330,7 +333,8 @@ def _folds_section(summary: pd.DataFrame, folds: list[dict], uncertainty: BlockU
     if uncertainty.comparisons is None:
         lines += [f"No Wilcoxon signed-rank test is reported: it needs at least {MIN_FOLDS} paired folds here "
                   f"and this protocol has {len(scores)} (with 5, a two-sided exact test cannot reach p < {ALPHA} "
-                  "even if one pipeline wins every fold). The subject-bootstrap intervals above stand in for it.",
+                  "even if one pipeline wins every fold). The bootstrap intervals over test "
+                  f"{uncertainty.unit} above stand in for it.",
                   ""]
         return lines
     comparisons = uncertainty.comparisons
