@@ -27,6 +27,7 @@ def test_each_dataset_has_a_suite_of_its_own_name_with_the_common_line_up(datase
     assert set(suite.pipelines) >= LINE_UP, f"{dataset} lacks {sorted(LINE_UP - set(suite.pipelines))}"
 
 
+@pytest.mark.slow  # a fresh Python process: about 4 s
 def test_reading_every_shipped_suite_imports_no_framework_and_not_tsfresh():
     """Reading and checking a suite (what a run with nothing to compute does before it finds
     every cell stored) must stay cheap: importing tsfresh or a deep-learning framework costs
