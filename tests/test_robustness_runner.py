@@ -70,6 +70,18 @@ def test_a_robustness_suite_reuses_the_clean_cells_and_stores_one_cell_per_pertu
 
 
 @pytest.mark.slow
+def test_models_without_a_stored_clean_result_are_computed_before_refits_for_perturbations_only(tmp_path, suites):
+    (suites / "tiny.toml").write_text(STANDARD.replace("seeds = [0]", "seeds = [0, 1]"))
+    store = ResultStore(tmp_path / "results")
+    run_suite(load_suite("tiny", suites), store, seeds=[0], log=lambda line: None)
+    logs = []
+    run_suite(load_suite("tiny_robustness", suites), store, log=logs.append)
+    finished = [line for line in logs if "perturbed test sets" in line]
+    assert len(finished) == 2
+    assert "seed 1" in finished[0] and "seed 0" in finished[1], finished
+
+
+@pytest.mark.slow
 def test_robustness_cells_are_verified_like_any_other(tmp_path, suites):
     store = ResultStore(tmp_path / "results")
     suite = load_suite("tiny_robustness", suites)

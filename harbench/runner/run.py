@@ -45,6 +45,9 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     """Compute every missing cell of ``suite`` with ``executor`` (default in-process) and store
     each as soon as it finishes. A clean cell whose robustness cells are not all stored is
     fitted again (its stored result is kept) and its model scored on the perturbed test sets.
+    Cells whose clean result is missing run first, in plan order, and those refits after, so
+    that a robustness suite run in place of its standard suite completes the standard table
+    before it spends time on models it already has results for.
 
     Refuses to compute anything from a checkout with uncommitted changes unless
     ``allow_dirty`` (`check_clean_tree`). The environment (versions, commit) is read once,
@@ -57,6 +60,7 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     planned = plan_cells(suite, data, pipelines, seeds, executor.threads)
     unstored = {key for item in planned for key in item.all_keys() if not store.has(key)}
     missing = [item for item in planned if unstored.intersection(item.all_keys())]
+    missing.sort(key=lambda item: item.cell.key not in unstored)  # new clean cells first, refits after
     n_cells, n_missing = sum(len(item.all_keys()) for item in planned), len(unstored)
     robustness = f" ({n_cells - len(planned)} of them robustness cells)" if n_cells > len(planned) else ""
     log(f"{suite.name}: {n_cells} cells{robustness}, {n_cells - n_missing} reused from {store.root}, "
