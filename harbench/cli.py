@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> None:
     for suite in suites:
         run_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
                   dry_run=args.dry_run, log=functools.partial(print, flush=True), executor=executor,
-                  allow_dirty=args.allow_dirty)
+                  allow_dirty=args.allow_dirty, only_this_device=args.only_this_device)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -80,7 +80,10 @@ def _verify(args: argparse.Namespace) -> int:
     verdicts = verify_suite(suite, ResultStore(Path(args.results_dir)), pipelines=args.pipelines, seeds=args.seeds,
                             sample=args.sample, log=functools.partial(print, flush=True))
     failed = [verdict for verdict in verdicts if not verdict.ok]
-    print(f"{suite.name}: {len(verdicts) - len(failed)} of {len(verdicts)} cells identical"
+    identical = sum(verdict.status == "identical" for verdict in verdicts)
+    elsewhere = sum(verdict.status == "elsewhere" for verdict in verdicts)
+    print(f"{suite.name}: {identical} of {len(verdicts)} cells identical"
+          + (f", {elsewhere} computed elsewhere (not recomputed here)" if elsewhere else "")
           + (f", {len(failed)} not reproduced." if failed else "."))
     return 1 if failed else 0
 
@@ -142,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "scheduler is at ADDRESS, e.g. tcp://host:8786")
     run.add_argument("--allow-dirty", action="store_true", help="compute even though the harbench checkout has "
                      "uncommitted changes (results are then marked as computed on a dirty tree)")
+    run.add_argument("--only-this-device", action="store_true", help="compute deep-learner cells here even where "
+                     "the same setting is stored as computed with another backend, device or thread count (by "
+                     "default those results are reused, and reports say where they were computed)")
     run.set_defaults(handler=_run)
 
     verify = commands.add_parser("verify", parents=[common], help="recompute stored cells of a suite with the "

@@ -83,6 +83,47 @@ class SuiteData:
         return description
 
 
+def computes_by_setting(store: ResultStore) -> dict[str, list[dict]]:
+    """Setting key (`Cell.setting_key`) -> every ``compute`` (backend, device, threads) with which
+    a cell of that setting is stored, for the stored cells of compute-sensitive learners; in
+    sorted order. Reads every stored record (a quarter of a second for 600 cells), so it is
+    called only when some planned deep-learner cell is not stored for this machine."""
+    computes: dict[str, list[dict]] = {}
+    for key in store.stored_keys():
+        record = store.load(key)
+        if (record.get("provenance") or {}).get("compute"):
+            cell = Cell.from_record(record)
+            computes.setdefault(cell.setting_key, []).append(cell.compute)
+    return {setting: sorted(found, key=lambda compute: json.dumps(compute, sort_keys=True))
+            for setting, found in computes.items()}
+
+
+def with_results_from_elsewhere(planned: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
+    """``planned``, with each deep learner's cell that is not stored for this machine's compute
+    but is stored, with all of its robustness cells, for another backend, device or thread
+    count replaced by that one (the first in sorted order when several are).
+
+    Such a result is a valid result of the same setting: its key and record say where it was
+    computed and reports print it, but it is not bit-identical to what this machine would
+    compute (`harbench verify` says so rather than recomputing it). Paper-recipe cells computed
+    on a GPU are then reported on a laptop, and a user with more cores than the machine that
+    computed `results/` does not pay for every deep cell again. `harbench run --only-this-device`
+    computes such cells here instead."""
+    incomplete = [item for item in planned
+                  if item.cell.compute is not None and not all(map(store.has, item.all_keys()))]
+    if not incomplete:
+        return planned
+    computes = computes_by_setting(store)
+    elsewhere = {}
+    for item in incomplete:
+        for compute in computes.get(item.cell.setting_key, []):
+            other = item.computed_with(compute)
+            if all(map(store.has, other.all_keys())):
+                elsewhere[item.cell.key] = other
+                break
+    return [elsewhere.get(item.cell.key, item) for item in planned]
+
+
 def check_selection(suite: Suite, pipelines: list[str] | None, seeds: list[int] | None) -> None:
     """Refuse ``pipelines`` or ``seeds`` that ``suite`` does not have, listing those it has."""
     unknown_pipelines = sorted(set(pipelines or ()) - set(suite.pipelines))

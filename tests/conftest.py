@@ -14,6 +14,14 @@ from tests.synthetic_hapt import hapt_files, synthetic_spec, write_zip
 SYNTHETIC_ID = "synthetic_har"
 
 
+def write_suite(tmp_path: Path, text: str, name: str = "tiny") -> Path:
+    """Write ``text`` as the suite file ``tmp_path/suites/<name>.toml``; return its path."""
+    path = tmp_path / "suites" / f"{name}.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep caches of harbench, Keras, matplotlib and numba out of the user's home."""

@@ -18,7 +18,7 @@ from harbench.runner.run import DirtyTreeError, run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
 from harbench.runner.verify import verify_suite
-from tests.conftest import SYNTHETIC_ID
+from tests.conftest import SYNTHETIC_ID, write_suite
 
 SUITE = f"""
 name = "tiny"
@@ -48,10 +48,7 @@ dense_units = 8
 
 @pytest.fixture
 def suite(tmp_path, synthetic_data_dir):
-    path = tmp_path / "suites" / "tiny.toml"
-    path.parent.mkdir()
-    path.write_text(SUITE)
-    return load_suite(str(path))
+    return load_suite(str(write_suite(tmp_path, SUITE)))
 
 
 def _keys(suite, store, **selection) -> dict[str, str]:

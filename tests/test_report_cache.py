@@ -8,7 +8,7 @@ from harbench.reporting.report import DIGESTS_FILE, write_report, write_reports
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
-from tests.conftest import SYNTHETIC_ID
+from tests.conftest import SYNTHETIC_ID, write_suite
 
 SUITE = f"""
 name = "tiny"
@@ -26,9 +26,7 @@ val_fraction = 0.25
 
 @pytest.mark.slow
 def test_an_unchanged_suite_keeps_its_report_and_a_changed_result_rewrites_it(tmp_path, synthetic_data_dir):
-    path = tmp_path / "suites" / "tiny.toml"
-    path.parent.mkdir()
-    path.write_text(SUITE)
+    path = write_suite(tmp_path, SUITE)
     suite, store, reports = load_suite(str(path)), ResultStore(tmp_path / "results"), tmp_path / "reports"
     run_suite(suite, store, log=lambda line: None)
     write_report(suite, store, reports, path.parent)

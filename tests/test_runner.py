@@ -10,7 +10,7 @@ from harbench.runner import execute
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
-from tests.conftest import SYNTHETIC_ID
+from tests.conftest import SYNTHETIC_ID, write_suite
 
 SUITE = f"""
 name = "tiny"
@@ -35,10 +35,7 @@ dense_units = 8
 
 @pytest.fixture
 def suite_file(tmp_path, synthetic_data_dir):
-    path = tmp_path / "suites" / "tiny.toml"
-    path.parent.mkdir()
-    path.write_text(SUITE)
-    return path
+    return write_suite(tmp_path, SUITE)
 
 
 def _write(tmp_path, text):

@@ -13,6 +13,7 @@ from harbench.reporting.aggregate import per_class_f1
 from harbench.reporting.bootstrap import Interval
 from harbench.reporting.significance import ALPHA, MIN_FOLDS
 from harbench.reporting.uncertainty import BlockUncertainty
+from harbench.runner.cells import describe_compute
 
 
 def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
@@ -287,8 +288,7 @@ def _compute_lines(records: list[dict]) -> list[str]:
     for record in records:
         compute = (record.get("provenance") or {}).get("compute")
         if compute:
-            where.setdefault(record["pipeline"], set()).add(
-                f"{compute['device']} ({compute['backend']}, {compute['threads']} threads)")
+            where.setdefault(record["pipeline"], set()).add(describe_compute(compute))
     if not where:
         return []
     rows = [[f"`{pipeline}`", "; ".join(sorted(devices))] for pipeline, devices in where.items()]

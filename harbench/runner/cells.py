@@ -12,6 +12,11 @@ from dataclasses import asdict, dataclass, replace
 EVALUATION_VERSION = 2
 
 
+def describe_compute(compute: dict) -> str:
+    """Where a compute-sensitive cell runs, for people: ``"cpu (tensorflow, 2 threads)"``."""
+    return f"{compute['device']} ({compute['backend']}, {compute['threads']} threads)"
+
+
 @dataclass(frozen=True)
 class Cell:
     """One unit of work, and everything that determines its result.
@@ -51,6 +56,23 @@ class Cell:
         payload = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
+    @property
+    def setting_key(self) -> str:
+        """Hash of everything that determines the result except where it is computed
+        (``compute``): a deep learner's cell computed with another backend, device or thread
+        count has another key but the same setting key. For other cells it is the key."""
+        return replace(self, compute=None).key
+
+    @classmethod
+    def from_record(cls, record: dict) -> Cell:
+        """The cell a stored record (with its ``provenance`` block) was computed for."""
+        provenance = record["provenance"]
+        return cls(dataset=record["dataset"], dataset_fingerprint=record["dataset_fingerprint"],
+                   windowing=record["windowing"], protocol=record["protocol_config"], fold=record["fold"],
+                   pipeline=record["pipeline"], config=record["config"], seed=record["seed"],
+                   components=provenance["components"], evaluation=provenance["evaluation"],
+                   compute=provenance["compute"], perturbation=record.get("perturbation"))
+
     def label(self) -> str:
         where = f" on {self.compute['device']} ({self.compute['backend']})" if self.compute else ""
         under = (f" under {self.perturbation['name']} {self.perturbation['severity']}" if self.perturbation else "")
@@ -75,3 +97,8 @@ class PlannedCell:
     def all_keys(self) -> list[str]:
         """The keys of the clean cell and of its robustness cells."""
         return [self.cell.key, *(cell.key for cell in self.perturbed)]
+
+    def computed_with(self, compute: dict) -> PlannedCell:
+        """The same cells, computed with ``compute`` (backend, device, threads) instead."""
+        return replace(self, cell=replace(self.cell, compute=compute),
+                       perturbed=tuple(replace(cell, compute=compute) for cell in self.perturbed))

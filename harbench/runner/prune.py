@@ -8,7 +8,8 @@ key none of those suites plans now. Cells of other datasets or protocols are lef
 suites not yet recomputed keep the results their reports were made from. Robustness cells form
 blocks of their own: a robustness suite (one with perturbations) claims only the robustness
 cells of its datasets and protocols, since its clean cells are those of the suite it extends
-(often fewer seeds), and a standard suite claims only clean cells.
+(often fewer seeds), and a standard suite claims only clean cells. A deep learner's cell of a
+planned setting computed with another backend, device or thread count is kept.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 from collections.abc import Callable
 
 from harbench.experiment import SuiteData, plan_cells
+from harbench.runner.cells import Cell
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
 
@@ -28,18 +30,27 @@ def _block(dataset: str, protocol: dict, robustness: bool) -> str:
 def stale_records(suites: list[Suite], store: ResultStore) -> dict[str, dict]:
     """Key -> record of the stored cells of the suites' (dataset, protocol) blocks that no suite
     of ``suites`` plans."""
-    planned, blocks = set(), set()
+    planned, settings, blocks = set(), set(), set()
     for suite in suites:
-        planned |= {key for item in plan_cells(suite, SuiteData(suite, store)) for key in item.all_keys()}
+        items = plan_cells(suite, SuiteData(suite, store))
+        planned |= {key for item in items for key in item.all_keys()}
+        settings |= {cell.setting_key for item in items for cell in (item.cell, *item.perturbed)}
         blocks |= {_block(dataset, suite.protocol, bool(suite.perturbations)) for dataset in suite.datasets}
     stale = {}
     for key in store.stored_keys():
         if key in planned:
             continue
         record = store.load(key)
-        if _block(record["dataset"], record["protocol_config"], "perturbation" in record) in blocks:
+        if (_block(record["dataset"], record["protocol_config"], "perturbation" in record) in blocks
+                and not _planned_elsewhere(record, settings)):
             stale[key] = record
     return stale
+
+
+def _planned_elsewhere(record: dict, settings: set[str]) -> bool:
+    """Whether ``record`` is a planned setting computed with another backend, device or thread
+    count (`Cell.setting_key`): a valid result that runs and reports reuse, never stale."""
+    return bool((record.get("provenance") or {}).get("compute")) and Cell.from_record(record).setting_key in settings
 
 
 def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,

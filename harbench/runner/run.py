@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harbench.errors import HarbenchError
-from harbench.experiment import SuiteData, plan_cells
+from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
+from harbench.runner.cells import describe_compute
 from harbench.runner.environment import environment, git_state
 from harbench.runner.executors import Executor, InProcessExecutor
 from harbench.runner.progress import Progress
@@ -41,13 +42,17 @@ def check_clean_tree(allow_dirty: bool) -> None:
 
 def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None, seeds: list[int] | None = None,
               dry_run: bool = False, log: Callable[[str], None] = print,
-              executor: Executor | None = None, allow_dirty: bool = False) -> RunSummary:
+              executor: Executor | None = None, allow_dirty: bool = False,
+              only_this_device: bool = False) -> RunSummary:
     """Compute every missing cell of ``suite`` with ``executor`` (default in-process) and store
     each as soon as it finishes. A clean cell whose robustness cells are not all stored is
     fitted again (its stored result is kept) and its model scored on the perturbed test sets.
     Cells whose clean result is missing run first, in plan order, and those refits after, so
     that a robustness suite run in place of its standard suite completes the standard table
     before it spends time on models it already has results for.
+
+    A deep learner's cells stored for another backend, device or thread count are reused
+    (`harbench.experiment.with_results_from_elsewhere`) unless ``only_this_device``.
 
     Refuses to compute anything from a checkout with uncommitted changes unless
     ``allow_dirty`` (`check_clean_tree`). The environment (versions, commit) is read once,
@@ -58,6 +63,10 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     executor = executor or InProcessExecutor()
     data = SuiteData(suite, store)
     planned = plan_cells(suite, data, pipelines, seeds, executor.threads)
+    here = {item.cell.key for item in planned}
+    if not only_this_device:
+        planned = with_results_from_elsewhere(planned, store)
+    elsewhere = sorted({describe_compute(item.cell.compute) for item in planned if item.cell.key not in here})
     unstored = {key for item in planned for key in item.all_keys() if not store.has(key)}
     missing = [item for item in planned if unstored.intersection(item.all_keys())]
     missing.sort(key=lambda item: item.cell.key not in unstored)  # new clean cells first, refits after
@@ -65,6 +74,10 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     robustness = f" ({n_cells - len(planned)} of them robustness cells)" if n_cells > len(planned) else ""
     log(f"{suite.name}: {n_cells} cells{robustness}, {n_cells - n_missing} reused from {store.root}, "
         f"{n_missing} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
+    if elsewhere:
+        log(f"  reused as computed elsewhere (same setting, another backend, device or thread count; "
+            f"`--only-this-device` computes them here): {sum(item.cell.key not in here for item in planned)} "
+            f"model(s) on {'; '.join(elsewhere)}")
     if dry_run:
         for item in missing:
             for cell in (item.cell, *item.perturbed):

@@ -4,7 +4,9 @@ A stored result is citable only if the code it names still produces it. Verifica
 suite's cells exactly as `harbench run` does (so a cell whose key changed, because a
 component's version or its configuration did, is reported as not stored), recomputes each
 selected stored cell in this process, and compares what must reproduce exactly: the test
-windows, the predicted class of every window, accuracy and macro-F1. Class probabilities are
+windows, the predicted class of every window, accuracy and macro-F1. A deep learner's cell
+stored only as computed with another backend, device or thread count is listed as such and
+not recomputed: its arithmetic is not this machine's. Class probabilities are
 compared within `PROBABILITY_TOLERANCE` (a different BLAS build may round differently in the
 last bits). Timings are not compared: they are measurements, not results.
 """
@@ -16,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harbench.experiment import SuiteData, plan_cells
-from harbench.runner.cells import Cell, PlannedCell
+from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
+from harbench.runner.cells import Cell, PlannedCell, describe_compute
 from harbench.runner.execute import run_cell
 from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
@@ -29,8 +31,10 @@ SAMPLE_SEED = 0
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome for one planned cell: ``status`` is ``identical``, ``mismatch`` or
-    ``missing`` (no stored result under the key the current code gives it)."""
+    """The outcome for one planned cell: ``status`` is ``identical``, ``mismatch``, ``missing``
+    (no stored result under the key the current code gives it) or ``elsewhere`` (stored only as
+    computed with another backend, device or thread count, so it cannot be recomputed
+    bit-identically here; not a failure)."""
 
     label: str
     key: str
@@ -39,7 +43,7 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return self.status == "identical"
+        return self.status in ("identical", "elsewhere")
 
     def line(self) -> str:
         details = f": {'; '.join(self.differences)}" if self.differences else ""
@@ -81,8 +85,16 @@ def verify_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None =
     log and return one `Verdict` per selected cell."""
     data = SuiteData(suite, store)
     verdicts = []
-    for item in select(plan_cells(suite, data, pipelines, seeds), sample):
+    planned = plan_cells(suite, data, pipelines, seeds)
+    here = {item.cell.key for item in planned}
+    for item in select(with_results_from_elsewhere(planned, store), sample):
         cell = item.cell
+        if cell.key not in here:
+            for elsewhere in (cell, *item.perturbed):
+                verdicts.append(Verdict(elsewhere.label(), elsewhere.key, "elsewhere", (
+                    f"computed on {describe_compute(cell.compute)}; verify it there",)))
+                log(verdicts[-1].line())
+            continue
         if not store.has(cell.key):
             verdicts.append(_missing(cell))
             log(verdicts[-1].line())
