@@ -66,7 +66,7 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     here = {item.cell.key for item in planned}
     if not only_this_device:
         planned = with_results_from_elsewhere(planned, store)
-    elsewhere = sorted({describe_compute(item.cell.compute) for item in planned if item.cell.key not in here})
+    elsewhere = [item for item in planned if item.cell.key not in here]
     unstored = {key for item in planned for key in item.all_keys() if not store.has(key)}
     missing = [item for item in planned if unstored.intersection(item.all_keys())]
     missing.sort(key=lambda item: item.cell.key not in unstored)  # new clean cells first, refits after
@@ -76,8 +76,8 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
         f"{n_missing} to compute" + (f" ({executor.label})." if missing and not dry_run else "."))
     if elsewhere:
         log(f"  reused as computed elsewhere (same setting, another backend, device or thread count; "
-            f"`--only-this-device` computes them here): {sum(item.cell.key not in here for item in planned)} "
-            f"model(s) on {'; '.join(elsewhere)}")
+            f"`--only-this-device` computes them here): {len(elsewhere)} model(s) on "
+            f"{'; '.join(sorted({describe_compute(item.cell.compute) for item in elsewhere}))}")
     if dry_run:
         for item in missing:
             for cell in (item.cell, *item.perturbed):
