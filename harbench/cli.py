@@ -108,6 +108,22 @@ def _report(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
+def _source_manifest(args: argparse.Namespace) -> None:
+    from harbench.runner.environment import git_state
+    from harbench.runner.run import DirtyTreeError
+    from harbench.runner.source_manifest import write_source_manifest
+
+    state = git_state()
+    if state.clean is not True or not state.commit:
+        where = f"uncommitted changes ({', '.join(state.changed[:5])})" if state.changed else "no git checkout"
+        raise DirtyTreeError(f"harbench source-manifest: the harbench code has {where}; commit first, so that "
+                             "the manifest names a commit that holds exactly this code.")
+    manifest = write_source_manifest(Path(harbench.__file__).resolve().parent.parent, Path(args.file),
+                                     state.commit)
+    print(f"{args.file}: commit {state.commit[:12]}, {len(manifest['files'])} files; where the code runs without "
+          f"git, set HARBENCH_SOURCE_MANIFEST={args.file}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harbench", description="Reproducible human activity recognition "
                                      "benchmarks: classical feature pipelines, MiniRocket and deep learners.",
@@ -174,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "report was written is left as it is)")
     report.add_argument("--reports-dir", default="reports", help="where to write (default: reports)")
     report.set_defaults(handler=_report)
+
+    source = commands.add_parser("source-manifest", help="record the commit and every tracked file's hash of this "
+                                 "clean checkout, so that a copy without git history (a GPU machine, a cluster "
+                                 "node) stores results as computed at that commit")
+    source.add_argument("file", help="where to write the manifest (JSON); name it in HARBENCH_SOURCE_MANIFEST "
+                        "where the copy runs")
+    source.set_defaults(handler=_source_manifest)
     add_commands(commands, common)
     return parser
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import harbench
 from harbench.parallel import available_cpus
+from harbench.runner.source_manifest import changed_files, read_source_manifest
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
             "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
@@ -31,13 +32,16 @@ def _cpu_model() -> str:
 
 # Paths of a checkout that results and reports are written to: changes there do not make the code dirty.
 OUTPUT_PATHS = ("results", "reports")
+# A source manifest (`harbench.runner.source_manifest`) for a copy of the code without its git history.
+SOURCE_MANIFEST_VARIABLE = "HARBENCH_SOURCE_MANIFEST"
 
 
 @dataclass(frozen=True)
 class GitState:
     """The commit of the code a result is computed with, and whether the checkout had changes
     (tracked or untracked files outside `OUTPUT_PATHS`); ``commit`` is '' and ``clean`` None
-    where harbench runs from neither a git checkout nor a working directory inside one."""
+    where harbench runs from neither a git checkout nor a working directory inside one, and no
+    source manifest says which commit the code is."""
 
     commit: str
     clean: bool | None
@@ -52,8 +56,11 @@ def _git(source: Path, *arguments: str) -> str:
 @lru_cache(maxsize=1)
 def git_state() -> GitState:
     """`GitState` of the harbench checkout, or of the working directory when harbench is
-    installed from a package (as in tox, which installs the checkout it runs in)."""
-    for source in (Path(harbench.__file__).resolve().parent.parent, Path.cwd()):
+    installed from a package (as in tox, which installs the checkout it runs in). A copy
+    without git history is compared with the source manifest named by
+    ``HARBENCH_SOURCE_MANIFEST`` (`harbench.runner.source_manifest`), if set."""
+    checkout = Path(harbench.__file__).resolve().parent.parent
+    for source in (checkout, Path.cwd()):
         try:
             commit = _git(source, "rev-parse", "HEAD").strip()
             excluded = [f":(top,exclude){path}" for path in OUTPUT_PATHS]
@@ -62,6 +69,10 @@ def git_state() -> GitState:
             continue
         changed = tuple(line[3:] for line in status.splitlines() if line.strip())
         return GitState(commit, not changed, changed)
+    if os.environ.get(SOURCE_MANIFEST_VARIABLE):
+        manifest = read_source_manifest(Path(os.environ[SOURCE_MANIFEST_VARIABLE]))
+        changed = changed_files(checkout, manifest, ignored=OUTPUT_PATHS)
+        return GitState(manifest["commit"], not changed, changed)
     return GitState("", None)
 
 
