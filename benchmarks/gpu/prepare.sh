@@ -21,10 +21,12 @@ HOLD="${HOLD:-/tmp/harbench-held}"
 STAGE=.gpu
 DATASETS=("${@:-uci-hapt}")
 
-if pgrep -f "harbench run" >/dev/null; then
-    echo "prepare.sh: a 'harbench run' is running and may write to results/; wait for it or stop it first." >&2
-    exit 1
-fi
+for pid in $(pgrep -f "harbench run" || true); do   # one started here, or storing into this results/
+    if [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$PWD" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$PWD/results"; then
+        echo "prepare.sh: 'harbench run' (pid $pid) may write to results/; wait for it or stop it first." >&2
+        exit 1
+    fi
+done
 if [ -e "$HOLD" ]; then
     echo "prepare.sh: $HOLD exists (an earlier prepare.sh without collect.sh?); put its results/ and reports/" \
          "back or remove it first." >&2
