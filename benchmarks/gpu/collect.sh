@@ -12,9 +12,13 @@ if [ -d "$HOLD/results" ]; then
     rm -rf results reports
     mv "$HOLD/results" "$HOLD/reports" .
     rmdir "$HOLD"
+elif [ ! -d results ]; then
+    echo "collect.sh: no results/ here and none held in $HOLD (set HOLD to where prepare.sh moved it, or" \
+         "restore it with 'git checkout -- results reports')." >&2
+    exit 1
 fi
 if [ -f "$files_at/cells.tar.gz" ]; then
     tar xzf "$files_at/cells.tar.gz" -C results --skip-old-files
-    echo "collect.sh: $(tar tzf "$files_at/cells.tar.gz" | grep -c '\.json$') cell record(s) from the GPU machine;" \
+    echo "collect.sh: $(tar tzf "$files_at/cells.tar.gz" | grep -c 'cells/.*\.json$') cell record(s) from the GPU machine;" \
          "git status results shows the new ones"
 fi

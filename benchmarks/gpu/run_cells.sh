@@ -24,4 +24,4 @@ timeout --signal=TERM --kill-after=30 "$limit" python3 -m harbench run --results
 echo "run_cells.sh: harbench run exit ${PIPESTATUS[0]} after $(( $(date +%s) - start )) s" | tee -a "$OUT/run.log"
 mkdir -p /tmp/gpu-results
 tar czf "$OUT/cells.tar.gz" -C /tmp/gpu-results .
-tar tzf "$OUT/cells.tar.gz" | grep -c '\.json$' | sed 's/^/run_cells.sh: cell records packed: /' | tee -a "$OUT/run.log"
+tar tzf "$OUT/cells.tar.gz" | grep -c 'cells/.*\.json$' | sed 's/^/run_cells.sh: cell records packed: /' | tee -a "$OUT/run.log"
