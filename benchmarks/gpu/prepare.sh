@@ -3,8 +3,10 @@
 # harbench cells (see benchmarks/gpu/README.md):
 #   .gpu/source.json   the commit and every tracked file's hash (`harbench source-manifest`), so the
 #                      cells computed there record this commit and a clean tree;
-#   .gpu/wheels/       pure or cp$PY wheels of the packages that machine lacks (keras and its
-#                      namex and optree, pooch and its platformdirs);
+#   .gpu/wheels/       pure or cp$PY wheels of harbench's requirements that the machine's image
+#                      lacks (its package list: the device tool's KINDS.md), at the versions
+#                      installed here where they are (about 21 MB), so every suite file loads
+#                      there (a suite is checked by building each of its pipelines);
 #   .gpu/datasets/     the dataset folders the suite reads, copied from HARBENCH_DATA_DIR.
 # results/ and reports/ (tracked, ~50 MB) would push the copy over the machine's 64 MiB, so they
 # are moved to $HOLD until collect.sh puts them back (`git checkout -- results reports` also
@@ -36,10 +38,22 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/wheels" "$STAGE/datasets"
 python3 -m harbench source-manifest "$STAGE/source.json"   # refuses a checkout with uncommitted changes
 
-keras_version="$(python3 -c 'import importlib.metadata as m; print(m.version("keras"))')"
+# harbench's requirements (and theirs) missing from the GPU image; the same version as here where installed
+MISSING="keras namex optree pooch platformdirs xgboost-cpu tsfresh stumpy aeon deprecated PyWavelets skops prettytable wcwidth"
+pins="$(python3 - $MISSING <<'PY'
+import sys
+from importlib import metadata
+for name in sys.argv[1:]:
+    try:
+        print(f"{name}=={metadata.version(name)}")
+    except metadata.PackageNotFoundError:
+        print(name)
+PY
+)"
+# shellcheck disable=SC2086 # one requirement per word
 python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version "$PY" --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-    -d "$STAGE/wheels" "keras==$keras_version" namex optree pooch platformdirs
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+    --platform manylinux2014_x86_64 -d "$STAGE/wheels" $pins
 for dataset in "${DATASETS[@]}"; do
     cp -r "$HARBENCH_DATA_DIR/$dataset" "$STAGE/datasets/"
 done
