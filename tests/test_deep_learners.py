@@ -219,3 +219,42 @@ def test_without_validation_windows_training_runs_max_epochs():
     assert model.selected_epochs_ == model.epochs_run_ == 3
     assert model.refit_on_validation_ is False
     assert set(model.history_) == {"loss", "accuracy", "learning_rate"}
+
+
+def test_parameters_added_later_stay_out_of_the_key_at_their_neutral_default():
+    from harbench.models.registry import describe
+
+    default = describe(make_pipeline("cnn", CONTEXT, 0))["params"]
+    assert "head" not in default and "l2" not in default  # the stored cnn cells keep their keys
+    changed = describe(make_pipeline("cnn", CONTEXT, 0, {"head": "flatten", "l2": 0.0}))["params"]
+    assert changed["head"] == "flatten" and "l2" not in changed
+    assert describe(make_pipeline("cnn", CONTEXT, 0, {"l2": 1e-4}))["params"]["l2"] == 1e-4
+
+
+@pytest.mark.slow
+def test_the_flatten_head_with_one_width_per_block_and_l2_builds_ronao_and_chos_network():
+    X, y = _windows(24, seed=0)
+    X_val, y_val = _windows(8, seed=1)
+    config = {"filters": [4, 8, 8], "head": "flatten", "dense_units": 16, "l2": 5e-5, "batch_norm": False,
+              "max_epochs": 2, "batch_size": 8}
+    model = make_pipeline("cnn", CONTEXT, 0, config).fit(X, y, X_val, y_val)
+    network = model.model_
+    assert [layer.filters for layer in network.layers if hasattr(layer, "filters")] == [4, 8, 8]
+    assert [type(layer).__name__ for layer in network.layers[-4:]] == ["Flatten", "Dense", "Dropout", "Dense"]
+    assert sum(type(layer).__name__ == "MaxPooling1D" for layer in network.layers) == 3  # after every block
+    assert all(layer.kernel_regularizer is not None for layer in network.layers if hasattr(layer, "kernel"))
+    probabilities = model.predict_proba(X_val)
+    assert probabilities.shape == (8, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"filters": [8, 8]}, r"filters=\[8, 8\] gives 2 widths for n_conv=3 blocks"),
+    ({"head": "attention"}, r"head='attention' is not one of \['global_average', 'flatten'\]"),
+])
+def test_a_cnn_configuration_that_cannot_be_built_fails_before_training(config, message):
+    from harbench.errors import InputValidationError
+
+    X, y = _windows(12, seed=0)
+    with pytest.raises(InputValidationError, match=message):
+        make_pipeline("cnn", CONTEXT, 0, config).fit(X, y)

@@ -6,7 +6,7 @@
 #
 # usage: bash benchmarks/gpu/run_cells.sh SECONDS SUITE [harbench run options ...]
 #   e.g. bash benchmarks/gpu/run_cells.sh 480 uci_har_budgets --jobs 8 \
-#            --pipelines resnet@paper deepconvlstm@paper lstm@paper
+#            --pipelines resnet@paper deepconvlstm@paper lstm@paper cnn@ronao_cho
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${OUT:?OUT must name the folder whose files come back}"

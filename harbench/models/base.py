@@ -71,12 +71,18 @@ class WindowClassifier(ClassifierMixin, BaseEstimator):
     algorithm's version: bump it in a subclass whenever its predictions for
     the same input and seed change, so that results stored under the old version are
     recomputed rather than reused (it is part of every result's key).
+
+    ``params_added_later`` maps a constructor parameter added after results were stored to the
+    default that reproduces the earlier behaviour exactly: at that value the parameter is left
+    out of the learner's description (`harbench.models.registry.describe`), so the stored
+    results keep their keys; any other value is described, and keyed, as usual.
     """
 
     family: ClassVar[str] = "classical"
     uses_validation: ClassVar[bool] = False
     input_rank: ClassVar[int] = 3
     version: ClassVar[int] = 1
+    params_added_later: ClassVar[dict[str, object]] = {}
 
     @classmethod
     def compute_description(cls) -> dict | None:

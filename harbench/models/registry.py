@@ -210,11 +210,15 @@ def component_versions(pipeline_id: str, pipeline: WindowClassifier) -> dict[str
 
 
 def describe(estimator: object) -> object:
-    """A JSON-able description of ``estimator`` and all its parameters (for result keys)."""
+    """A JSON-able description of ``estimator`` and all its parameters (for result keys), but
+    a parameter of a learner's ``params_added_later`` at the default that behaves as before it
+    existed (`harbench.models.base.WindowClassifier`)."""
     if isinstance(estimator, BaseEstimator):
         params = estimator.get_params(deep=False)
-        return {"class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
-                "params": {name: describe(value) for name, value in sorted(params.items())}}
+        neutral = getattr(type(estimator), "params_added_later", {})
+        described = {name: describe(value) for name, value in sorted(params.items())
+                     if not (name in neutral and type(value) is type(neutral[name]) and value == neutral[name])}
+        return {"class": f"{type(estimator).__module__}.{type(estimator).__qualname__}", "params": described}
     if isinstance(estimator, (list, tuple)):
         return [describe(value) for value in estimator]
     if isinstance(estimator, dict):
