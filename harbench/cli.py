@@ -1,5 +1,6 @@
-"""The ``harbench`` command: ``list``, ``fetch``, ``run``, ``verify`` and ``report``, and the deployment
-commands of `harbench.deploy.commands` (``fit``, ``predict``, ``sample-recording``, ...).
+"""The ``harbench`` command: ``list``, ``fetch``, ``run``, ``verify``, ``prune``, ``report`` and
+``source-manifest``, and the deployment commands of `harbench.deploy.commands` (``fit``,
+``predict``, ``sample-recording``, ...).
 
 Every command drops the log lines that TensorFlow's C++ core writes straight to file descriptor
 2 (`_native_logs_dropped`); ``HARBENCH_FRAMEWORK_LOGS=1`` keeps them. No environment variable
