@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harbench.hardware import cpu_description
 from harbench.models import PipelineContext, make_pipeline, pipeline_ids
 from harbench.models.deep import backend
 from harbench.models.deep.backend import BackendError, compute_description, require_backend
@@ -103,7 +104,7 @@ def test_every_deep_learner_trains_and_predicts_deterministically_under_each_bac
     assert result.returncode == 0 and lines, result.stderr[-3000:]
     report = json.loads(lines[-1].removeprefix("REPORT "))
     assert report["keras_backend"] == keras_backend
-    assert report["compute"] == {"backend": keras_backend, "device": "cpu"}
+    assert report["compute"] == {"backend": keras_backend, "device": cpu_description()}
     assert set(report["learners"]) == set(DEEP_IDS)
     for pipeline_id, learner in report["learners"].items():
         assert learner["predict_shape"] == [10] and learner["proba_shape"] == [10, 3], pipeline_id
@@ -145,7 +146,7 @@ def test_a_missing_backend_names_the_package_to_install(monkeypatch):
 
 @pytest.mark.slow
 def test_compute_description_names_the_backend_and_device_in_this_process():
-    assert compute_description() == {"backend": "tensorflow", "device": "cpu"}
+    assert compute_description() == {"backend": "tensorflow", "device": cpu_description()}
     assert make_pipeline("resnet", CONTEXT, 0).compute_description() == compute_description()
 
 

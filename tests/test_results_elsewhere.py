@@ -84,3 +84,17 @@ def test_pruning_keeps_a_planned_setting_computed_elsewhere_and_removes_an_unpla
     path = Path(suite.path)
     path.write_text(path.read_text().replace("seeds = [0]", "seeds = [1]"))
     assert len(prune([load_suite(str(path))], stored_on_gpu, log=lambda line: None)) == 1
+
+
+def test_the_device_table_names_the_processor_of_results_stored_before_devices_named_it():
+    from harbench.reporting.markdown import _compute_lines
+
+    def record(pipeline: str, device: str, cpu: str) -> dict:
+        return {"pipeline": pipeline, "environment": {"cpu": cpu},
+                "provenance": {"compute": {"backend": "tensorflow", "device": device, "threads": 2}}}
+
+    lines = _compute_lines([record("cnn", "cpu", "Intel(R) Xeon(R) Processor"),
+                            record("cnn", "cpu: AMD EPYC (avx512_core_bf16)", "AMD EPYC")])
+    row = next(line for line in "\n".join(lines).splitlines() if line.startswith("| `cnn`"))
+    assert "cpu: AMD EPYC (avx512_core_bf16) (tensorflow, 2 threads)" in row
+    assert "cpu: Intel(R) Xeon(R) Processor (instruction set not recorded) (tensorflow, 2 threads)" in row

@@ -283,11 +283,14 @@ def _environment_section(records: list[dict]) -> list[str]:
 
 def _compute_lines(records: list[dict]) -> list[str]:
     """Where each compute-sensitive pipeline (a deep learner) ran: backend, device, threads.
-    Its timings compare only with others on the same device."""
+    Its timings compare only with others on the same device. A result stored before devices
+    named the processor (device ``cpu``) is shown with the processor its environment records."""
     where: dict[str, set[str]] = {}
     for record in records:
         compute = (record.get("provenance") or {}).get("compute")
         if compute:
+            if compute["device"] == "cpu":
+                compute = {**compute, "device": f"cpu: {record['environment']['cpu']} (instruction set not recorded)"}
             where.setdefault(record["pipeline"], set()).add(describe_compute(compute))
     if not where:
         return []

@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 import harbench
+from harbench.hardware import cpu_instruction_set, cpu_model
 from harbench.parallel import available_cpus
 from harbench.runner.source_manifest import changed_files, read_source_manifest
 
@@ -18,16 +19,6 @@ PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost"
             "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
 # Settings read from the environment that change speed or numerics of the measured code.
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 # Paths of a checkout that results and reports are written to: changes there do not make the code dirty.
@@ -92,7 +83,8 @@ def _static_environment() -> dict:
         except metadata.PackageNotFoundError:
             continue
     return {"harbench": harbench.__version__, "python": platform.python_version(),
-            "platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+            "platform": platform.platform(), "cpu": cpu_model(), "cpu_instruction_set": cpu_instruction_set(),
+            "cpu_count": os.cpu_count(),
             "packages": versions,
             "settings": {name: os.environ[name] for name in SETTINGS if name in os.environ}}
 

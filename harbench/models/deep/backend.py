@@ -13,8 +13,9 @@ switched on as well (``tf.config.experimental.enable_op_determinism``). On JAX, 
 kernels are deterministic as they are, and on a GPU ``--xla_gpu_deterministic_ops=true`` is
 added to ``XLA_FLAGS`` when this module is imported with the JAX backend selected (XLA reads
 the flags once, so this must happen before JAX starts; importing this module first does it).
-A seed gives the same predictions within one backend and device; two backends, or a CPU and
-a GPU, may differ in the last bits and hence in a few predictions, which is why
+A seed gives the same predictions within one backend and device; two backends, a CPU and a
+GPU, or two processor models (`harbench.hardware`: kernels are chosen by instruction set and
+cache sizes) may differ in the last bits and hence in a few predictions, which is why
 `compute_description` belongs in a result's key.
 
 Framework logs: unless ``HARBENCH_FRAMEWORK_LOGS`` is set (to anything but 0), importing this
@@ -36,6 +37,7 @@ import os
 import sys
 
 from harbench.errors import HarbenchError
+from harbench.hardware import cpu_description
 
 DEFAULT_BACKEND = "tensorflow"
 SUPPORTED_BACKENDS = ("tensorflow", "jax")
@@ -105,10 +107,12 @@ def make_deterministic(seed: int) -> None:
 def compute_description() -> dict:
     """``{"backend": ..., "device": ...}``: what a deep result was computed with.
 
-    ``device`` is ``"cpu"`` when the backend computes on the CPU, else the accelerator's name
+    ``device`` names the processor when the backend computes on the CPU
+    (`harbench.hardware.cpu_description`, e.g. ``"cpu: AMD EPYC (avx512_core_bf16)"``; results
+    stored before harbench told processors apart say ``"cpu"``), else the accelerator's name
     as its framework reports it (e.g. ``"NVIDIA H100 80GB HBM3"``). The backend name costs
     nothing. Where only a CPU build of the framework is installed (``tensorflow-cpu``, or
-    ``jax`` without a CUDA or ROCm plugin) the device is ``"cpu"`` without importing anything,
+    ``jax`` without a CUDA or ROCm plugin) the device is the processor without importing anything,
     so planning a run whose cells are all stored imports no framework; otherwise the framework
     is asked (TensorFlow about 4 s to import on a small CPU, JAX under 1 s). Keras itself is
     not imported. The answer is cached per backend for the process.
@@ -129,17 +133,17 @@ def _cpu_build_only(backend: str) -> bool:
 @functools.cache
 def _device(backend: str) -> str:
     if _cpu_build_only(backend):
-        return "cpu"
+        return cpu_description()
     if backend == "jax":
         import jax
 
         device = jax.devices()[0]
-        return "cpu" if device.platform == "cpu" else str(device.device_kind)
+        return cpu_description() if device.platform == "cpu" else str(device.device_kind)
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        return "cpu"
+        return cpu_description()
     details = tf.config.experimental.get_device_details(gpus[0])
     return str(details.get("device_name", gpus[0].name))
 
