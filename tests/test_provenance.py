@@ -237,3 +237,26 @@ def test_verify_command_exits_non_zero_unless_every_cell_reproduces(suite, tmp_p
     assert main(["verify", "tiny", "--pipelines", "handcrafted+svm", "--sample", "2", *common]) == 1
     output = capsys.readouterr().out
     assert "MISSING" in output and "1 of 2 cells identical, 1 not reproduced" in output
+
+
+def test_a_mismatch_says_where_the_stored_cell_was_computed_when_that_is_not_here():
+    from harbench.runner.verify import where_computed
+
+    haswell, skylake = {"openblas": "Haswell"}, {"openblas": "SkylakeX"}
+    here = {"cpu": "AMD EPYC", "blas_kernels": haswell}
+    assert where_computed({"cpu": "AMD EPYC", "blas_kernels": haswell}, here) == []
+    (hint,) = where_computed({"cpu": "Intel(R) Xeon(R) Processor", "blas_kernels": skylake}, here)
+    assert "stored with BLAS kernels {'openblas': 'SkylakeX'}" in hint and "OPENBLAS_CORETYPE=SkylakeX" in hint
+    (hint,) = where_computed({"cpu": "Intel(R) Xeon(R) Processor"}, here)  # stored before kernels were recorded
+    assert "stored on Intel(R) Xeon(R) Processor (its BLAS kernels not recorded), recomputed on AMD EPYC" in hint
+    assert where_computed({"cpu": "AMD EPYC"}, here) == []
+
+
+def test_every_result_records_the_blas_kernels_it_was_computed_with():
+    from threadpoolctl import threadpool_info
+
+    from harbench.runner.environment import environment
+
+    kernels = environment()["blas_kernels"]
+    loaded = {pool["internal_api"]: pool["architecture"] for pool in threadpool_info() if pool.get("architecture")}
+    assert kernels == loaded and kernels.get("openblas"), "numpy's OpenBLAS names its kernels"

@@ -17,8 +17,10 @@ from harbench.runner.source_manifest import changed_files, read_source_manifest
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
             "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
+# OpenBLAS's choice of kernels, read once when it loads (e.g. OPENBLAS_CORETYPE=SkylakeX).
+BLAS_KERNEL_VARIABLE = "OPENBLAS_CORETYPE"
 # Settings read from the environment that change speed or numerics of the measured code.
-SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
+SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", BLAS_KERNEL_VARIABLE)
 
 
 # Paths of a checkout that results and reports are written to: changes there do not make the code dirty.
@@ -68,10 +70,15 @@ def git_state() -> GitState:
 
 
 def _thread_counts() -> dict:
+    """Threads of each native pool, and the kernels a BLAS chose for this processor (OpenBLAS
+    picks them at load time, e.g. ``Haswell`` or ``SkylakeX``, and they round differently:
+    `BLAS_KERNEL_VARIABLE` forces a choice)."""
     from threadpoolctl import threadpool_info
 
-    pools = {f"{pool['internal_api']}": pool["num_threads"] for pool in threadpool_info()}
-    return {"cpus_available": available_cpus(), "thread_pools": pools}
+    pools = threadpool_info()
+    return {"cpus_available": available_cpus(),
+            "thread_pools": {f"{pool['internal_api']}": pool["num_threads"] for pool in pools},
+            "blas_kernels": {pool["internal_api"]: pool["architecture"] for pool in pools if pool.get("architecture")}}
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,12 @@ stored only as computed with another backend, device or thread count is listed a
 not recomputed: its arithmetic is not this machine's. Class probabilities are
 compared within `PROBABILITY_TOLERANCE` (a different BLAS build may round differently in the
 last bits). Timings are not compared: they are measurements, not results.
+
+A classical learner's result depends on the BLAS kernels too (OpenBLAS chooses them by
+processor: `uci_har`'s logistic regression predicts 2 of 2,996 windows differently with
+OpenBLAS's ``Haswell`` kernels than with its ``SkylakeX`` ones). A mismatch therefore says
+where the stored cell was computed when that differs from here (`where_computed`): the BLAS
+kernels it records, else its processor, and how to recompute it with the same kernels.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 
 from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
 from harbench.runner.cells import Cell, PlannedCell, describe_compute
+from harbench.runner.environment import BLAS_KERNEL_VARIABLE
 from harbench.runner.execute import run_cell
 from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
@@ -66,7 +73,23 @@ def compare(stored: dict, stored_predictions: Predictions, recomputed: dict,
                                np.abs(mine - theirs).max(initial=0.0) > PROBABILITY_TOLERANCE):
         gap = np.abs(mine - theirs).max() if mine.shape == theirs.shape else float("nan")
         differences.append(f"probabilities differ by up to {gap:.3g} (tolerance {PROBABILITY_TOLERANCE:g})")
-    return differences
+    return differences + where_computed(stored["environment"], recomputed["environment"]) if differences else []
+
+
+def where_computed(stored: dict, here: dict) -> list[str]:
+    """Why a mismatch may come from the machine rather than the code: the stored cell's BLAS
+    kernels (or, where it does not record them, its processor) when they are not this one's."""
+    theirs, mine = stored.get("blas_kernels"), here.get("blas_kernels", {})
+    if theirs is not None:
+        if theirs == mine:
+            return []
+        kernels = ", ".join(sorted(set(theirs.values())))
+        return [f"stored with BLAS kernels {theirs}, recomputed with {mine}: recompute with "
+                f"{BLAS_KERNEL_VARIABLE}={kernels} on a processor that has them"]
+    if stored.get("cpu") != here.get("cpu"):
+        return [f"stored on {stored.get('cpu')} (its BLAS kernels not recorded), recomputed on {here.get('cpu')}: "
+                f"processors differ in the BLAS kernels they get; {BLAS_KERNEL_VARIABLE} chooses them"]
+    return []
 
 
 def select(planned: list[PlannedCell], sample: int | None) -> list[PlannedCell]:
