@@ -147,3 +147,22 @@ def test_pruning_a_standard_suite_keeps_its_robustness_cells_and_the_other_way_r
     fewer = dataclasses.replace(robustness, perturbations={"rotation": (90,)})
     assert len(prune([fewer], store, log=lambda line: None)) == 2
     assert len(store.stored_keys()) == 2 + 1
+
+
+def test_a_refit_that_differs_from_the_stored_clean_result_is_named_with_both_processors():
+    from harbench.reporting.robustness import refit_lines, robustness_runs
+
+    def scored(pipeline: str, clean_accuracy: float, cpu: str, severity: float) -> dict:
+        return {"dataset": "d", "protocol": "official", "pipeline": pipeline, "family": "deep", "fold": 0,
+                "seed": 0, "perturbation": {"name": "gaussian_noise", "severity": severity}, "accuracy": 0.5,
+                "clean_accuracy": clean_accuracy, "clean_key": f"{pipeline}-clean", "macro_f1": 0.5, "ece": 0.1,
+                "environment": {"cpu": cpu}}
+
+    clean = {"cnn-clean": {"accuracy": 0.9222, "ece": 0.02, "environment": {"cpu": "Intel Xeon"}},
+             "lstm-clean": {"accuracy": 0.9075, "ece": 0.04, "environment": {"cpu": "Intel Xeon"}}}
+    runs = robustness_runs([scored("cnn", 0.9139, "AMD EPYC", severity) for severity in (30, 20)]
+                           + [scored("lstm", 0.9075, "AMD EPYC", 30)], clean)
+    (note, _) = refit_lines(runs)
+    assert "`cnn` (0.9139 here, 0.9222 above)" in note and "`lstm`" not in note
+    assert "on AMD EPYC, the results above on Intel Xeon" in note
+    assert refit_lines(runs[runs["pipeline"] == "lstm"]) == []

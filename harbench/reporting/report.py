@@ -20,7 +20,13 @@ from harbench.reporting.index import render_index
 from harbench.reporting.latex import render_tex
 from harbench.reporting.markdown import render
 from harbench.reporting.metrics import score_record
-from harbench.reporting.robustness import robustness_figures, robustness_lines, robustness_runs, robustness_summary
+from harbench.reporting.robustness import (
+    refit_lines,
+    robustness_figures,
+    robustness_lines,
+    robustness_runs,
+    robustness_summary,
+)
 from harbench.reporting.summary import render_summary
 from harbench.reporting.transfer import transfer_lines, transfer_runs
 from harbench.reporting.uncertainty import block_uncertainty, interval_columns
@@ -138,11 +144,13 @@ def _robustness(suite: Suite, store: ResultStore, perturbed: list, records: list
     clean = {record["key"]: record for record in records}
     scored = [score_record(store.load(cell.key), load_predictions(store, cell.key, cell.label(), suite.name),
                            classes[cell.dataset]) for cell in perturbed]
-    summary = robustness_summary(robustness_runs(scored, clean))
+    runs = robustness_runs(scored, clean)
+    summary = robustness_summary(runs)
     lines = []
     for (dataset, protocol), block in summary.groupby(["dataset", "protocol"], sort=False):
         lines += [f"### `{dataset}`, protocol `{protocol}`", "",
-                  *robustness_lines(block, suite.perturbations, suite.perturbation_seed)]
+                  *robustness_lines(block, suite.perturbations, suite.perturbation_seed),
+                  *refit_lines(runs[(runs["dataset"] == dataset) & (runs["protocol"] == protocol)])]
         for caption, path in robustness_figures(block, suite.perturbations, reports_dir / "figures",
                                                 f"{suite.name}-{dataset}-{protocol}"):
             lines += [f"{caption}:", "", f"![{caption}]({path.relative_to(reports_dir).as_posix()})", ""]
