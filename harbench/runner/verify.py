@@ -73,7 +73,9 @@ def compare(stored: dict, stored_predictions: Predictions, recomputed: dict,
                                np.abs(mine - theirs).max(initial=0.0) > PROBABILITY_TOLERANCE):
         gap = np.abs(mine - theirs).max() if mine.shape == theirs.shape else float("nan")
         differences.append(f"probabilities differ by up to {gap:.3g} (tolerance {PROBABILITY_TOLERANCE:g})")
-    return differences + where_computed(stored["environment"], recomputed["environment"]) if differences else []
+    if not differences:
+        return []
+    return differences + where_computed(stored.get("environment", {}), recomputed.get("environment", {}))
 
 
 def where_computed(stored: dict, here: dict) -> list[str]:
