@@ -40,7 +40,7 @@ def robustness_runs(perturbed: list[dict], clean: dict[str, dict]) -> pd.DataFra
 
 def refit_lines(runs: pd.DataFrame) -> list[str]:
     """A note on the models whose refit for the perturbations (same code, seed and data) came
-    out other than the stored clean result, as a deep learner's does on another processor."""
+    out other than the stored clean result, as one may on another processor."""
     differing = runs[runs["clean_accuracy"] != runs["stored_clean_accuracy"]]
     if differing.empty:
         return []
@@ -50,9 +50,9 @@ def refit_lines(runs: pd.DataFrame) -> list[str]:
                       for pipeline, row in models.iterrows())
     return [f"Refitted models that differ from the stored clean results: {named}, clean accuracy. They were fitted "
             f"again for the perturbations on {', '.join(sorted(set(differing['cpu'])))}, the results above on "
-            f"{', '.join(sorted(set(differing['stored_cpu'])))}, with the same code, seed and data; a deep "
-            "learner's arithmetic depends on the processor. Their drops are measured against the refitted model's "
-            "own clean accuracy; their clean ECE is the stored result's.", ""]
+            f"{', '.join(sorted(set(differing['stored_cpu'])))}, with the same code, seed and data: the "
+            "kernels a deep-learning framework or a BLAS picks depend on the processor. Their drops are measured "
+            "against the refitted model's own clean accuracy; their clean ECE is the stored result's.", ""]
 
 
 def robustness_summary(runs: pd.DataFrame) -> pd.DataFrame:
