@@ -19,6 +19,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from harbench.atomic import write_text_atomically
 from harbench.errors import InputValidationError
 
 FORMAT = 1
@@ -40,7 +41,7 @@ def write_source_manifest(checkout: Path, path: Path, commit: str) -> dict:
         mode_id_stage, name = entry.split("\t", 1)
         files[name] = mode_id_stage.split()[1]
     manifest = {"format": FORMAT, "commit": commit, "files": files}
-    Path(path).write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n")
+    write_text_atomically(Path(path), json.dumps(manifest, indent=0, sort_keys=True) + "\n")
     return manifest
 
 
