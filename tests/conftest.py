@@ -36,9 +36,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def _committed_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs in tests compute as from a clean commit, whatever state the developer's checkout is
     in (CI's always is clean); the refusal of a dirty tree has its own test."""
-    from harbench.runner import environment, run
+    from harbench.runner import environment, execute, run
 
-    for module in (environment, run):
+    for module in (environment, execute, run):
         monkeypatch.setattr(module, "git_state", lambda: GitState("0" * 40, True))
 
 

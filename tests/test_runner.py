@@ -2,9 +2,11 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from harbench.models.deep.checkpoint import TrainingCheckpoint
 from harbench.reporting.report import MissingResultsError, write_report
 from harbench.runner import execute
 from harbench.runner.run import run_suite
@@ -163,6 +165,44 @@ def test_an_interrupted_run_keeps_finished_cells_and_resumes(tmp_path, suite_fil
     assert not list((tmp_path / "results").rglob("*.tmp"))
     resumed = run_suite(suite, store, log=lambda line: None)
     assert (resumed.reused, resumed.computed) == (2, 2)
+
+
+@pytest.mark.slow
+def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, suite_file, monkeypatch):
+    """The cnn cell is interrupted after its 2nd epoch; the rerun resumes it, stores the result an
+    uninterrupted run stores, says it resumed, and deletes the training state."""
+    suite = load_suite(str(suite_file))
+    uninterrupted = ResultStore(tmp_path / "uninterrupted")
+    run_suite(suite, uninterrupted, pipelines=["cnn"], seeds=[0], log=lambda line: None)
+    store = ResultStore(tmp_path / "results")
+    save = TrainingCheckpoint.save
+
+    def save_then_interrupt(self, run, state, arrays):
+        save(self, run, state, arrays)
+        if state["epochs"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(TrainingCheckpoint, "due", lambda self: True)  # save after every epoch
+    monkeypatch.setattr(TrainingCheckpoint, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(suite, store, pipelines=["cnn"], seeds=[0], log=lambda line: None)
+    checkpoints = tmp_path / "results" / "training-checkpoints"
+    [folder] = [path for path in checkpoints.iterdir() if path.is_dir()]
+    assert (checkpoints / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert store.stored_keys() == []
+
+    monkeypatch.setattr(TrainingCheckpoint, "save", save)
+    lines = []
+    run_suite(suite, store, pipelines=["cnn"], seeds=[0], log=lines.append)
+    [key] = store.stored_keys()
+    record, expected = store.load(key), uninterrupted.load(key)
+    assert record["training_checkpoint"]["resumed_epochs"] == 2 and expected["training_checkpoint"] is None
+    assert record["fit_s"] > record["training_checkpoint"]["seconds_before"] > 0
+    predictions, expected_predictions = store.load_predictions(key), uninterrupted.load_predictions(key)
+    assert np.array_equal(predictions.proba, expected_predictions.proba)
+    assert (record["history"], record["selected_epochs"]) == (expected["history"], expected["selected_epochs"])
+    assert any("(resumed after 2 epochs)" in line for line in lines)
+    assert not folder.exists()
 
 
 @pytest.mark.slow

@@ -15,11 +15,13 @@ Timings follow one rule each, the same for every learner:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -28,11 +30,12 @@ from threadpoolctl import threadpool_limits
 from harbench.datasets.protocols import Split
 from harbench.datasets.windowset import WindowSet
 from harbench.models.base import WindowClassifier
+from harbench.models.deep.checkpoint import training_checkpoints
 from harbench.models.registry import PipelineContext, make_pipeline
 from harbench.models.representation import Layout
 from harbench.robustness.perturbations import perturb
 from harbench.runner.cells import Cell
-from harbench.runner.environment import environment
+from harbench.runner.environment import environment, git_state
 from harbench.runner.predictions import Predictions
 
 WARMUP_CALLS = 5
@@ -191,15 +194,31 @@ def test_predictions(windows: WindowSet, split: Split, y_pred: np.ndarray, proba
 
 
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
-             executor: str = "in-process", perturbed: tuple[Cell, ...] = ()) -> CellResult:
+             executor: str = "in-process", perturbed: tuple[Cell, ...] = (),
+             checkpoints: Path | None = None) -> CellResult:
     """Train ``cell``'s pipeline on its fold (`fit_on_split`), test it, and return its record
     and per-window predictions (timings as the module docstring says), with the results of the
     ``perturbed`` robustness cells (`score_perturbed`). ``load_average`` records the machine's
     1-minute load average when the cell starts and when it ends: above the available CPUs,
-    other work shared the machine and the timings are inflated."""
+    other work shared the machine and the timings are inflated.
+
+    With ``checkpoints`` (a folder) and a clean checkout, the fit is resumable
+    (`harbench.models.deep.checkpoint`): a deep learner saves its training state in
+    ``checkpoints/<cell key>`` and resumes from what an interrupted run of the same cell at the
+    same commit saved there. ``fit_s`` then adds the training seconds of the earlier runs, and
+    ``training_checkpoint`` records how many epochs were resumed (None for a fit from nothing)."""
     load_before = os.getloadavg()[0]
     one_off_s = warm_up(cell.pipeline, cell.seed, pipeline_config, windows, split)
-    pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
+    source = git_state()
+    with contextlib.ExitStack() as stack:
+        checkpoint = None
+        if checkpoints is not None and source.clean is True:
+            identity = {"key": cell.key, "git_commit": source.commit}
+            checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity))
+        pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
+    resumed = checkpoint is not None and (checkpoint.resumed_epochs > 0 or checkpoint.discarded is not None)
+    if checkpoint is not None:
+        fit_s += checkpoint.seconds_before
     X_test, y_test = windows.X[split.test], windows.y[split.test]
     pipeline.set_feature_cache(False)  # cost figures measure computing the features, not reading them back
     y_pred, proba, predict_s = predict_with_probabilities(pipeline, X_test)
@@ -214,7 +233,10 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         "n_train": len(train), "n_val": len(split.val) if pipeline.uses_validation else 0,
         "n_test": len(split.test),
         **scores(windows, y_test, y_pred),
-        "fit_s": fit_s, "one_off_s": one_off_s, "load_average": [load_before, os.getloadavg()[0]],
+        "fit_s": fit_s, "training_checkpoint": {
+            "resumed_epochs": checkpoint.resumed_epochs, "seconds_before": checkpoint.seconds_before,
+            "discarded": checkpoint.discarded} if resumed else None,
+        "one_off_s": one_off_s, "load_average": [load_before, os.getloadavg()[0]],
         "feature_s": getattr(pipeline, "feature_seconds_", None),
         "features_cached": getattr(pipeline, "features_cached_", None), "predict_s": predict_s,
         "latency_ms": latency_ms, "latency_calls": latency_calls, "throughput_per_s": throughput,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from harbench.errors import HarbenchError
@@ -46,8 +47,10 @@ class Executor(Protocol):
     label: str
     threads: int | str  # the threads a cell computes with (`harbench.runner.cells.Cell.compute`)
 
-    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
-        """Compute each planned cell of ``items``; yield ``(item, record)`` as each finishes."""
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int,
+            checkpoints: Path | None = None) -> Finished:
+        """Compute each planned cell of ``items``; yield ``(item, record)`` as each finishes.
+        ``checkpoints`` is the folder of resumable training states (`run_cell`), None for none."""
 
 
 def blas_threads() -> int:
@@ -57,12 +60,13 @@ def blas_threads() -> int:
     return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1)
 
 
-def cell_arguments(item: PlannedCell, data: CellData, latency_calls: int, label: str, windows=None) -> tuple:
+def cell_arguments(item: PlannedCell, data: CellData, latency_calls: int, label: str, checkpoints: Path | None,
+                   windows=None) -> tuple:
     """`run_cell`'s arguments for ``item``; ``windows`` replaces the dataset's own (a Dask
     future of them, scattered once)."""
     cell = item.cell
     return (cell, item.pipeline_config, data.windows(cell.dataset) if windows is None else windows,
-            data.splits(cell.dataset)[cell.fold], latency_calls, label, item.perturbed)
+            data.splits(cell.dataset)[cell.fold], latency_calls, label, item.perturbed, checkpoints)
 
 
 def run_cell_with_blas_threads(threads: int, *args) -> CellResult:
@@ -81,9 +85,10 @@ class InProcessExecutor:
     def __init__(self) -> None:
         self.threads = available_cpus()
 
-    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int,
+            checkpoints: Path | None = None) -> Finished:
         for item in items:
-            yield item, run_cell(*cell_arguments(item, data, latency_calls, self.label))
+            yield item, run_cell(*cell_arguments(item, data, latency_calls, self.label, checkpoints))
 
 
 class JoblibExecutor:
@@ -96,12 +101,14 @@ class JoblibExecutor:
         self.label = f"joblib ({n_jobs} processes)"
         self.threads = max(1, available_cpus() // n_jobs)  # joblib's default inner thread limit for loky workers
 
-    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int,
+            checkpoints: Path | None = None) -> Finished:
         from joblib import Parallel, delayed
 
         by_key = {item.cell.key: item for item in items}
         threads = blas_threads()
-        tasks = (delayed(run_cell_with_blas_threads)(threads, *cell_arguments(item, data, latency_calls, self.label))
+        tasks = (delayed(run_cell_with_blas_threads)(threads, *cell_arguments(item, data, latency_calls, self.label,
+                                                                              checkpoints))
                  for item in items)
         for result in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks):
             yield by_key[result.record["key"]], result
@@ -110,7 +117,9 @@ class JoblibExecutor:
 class DaskExecutor:
     """A Dask ``distributed`` cluster: the one at ``scheduler`` (``tcp://host:port``), or a
     ``LocalCluster`` of one single-threaded worker process per available CPU started for the
-    run. Each dataset's windows are scattered to the workers once."""
+    run. Each dataset's windows are scattered to the workers once. Training checkpoints are
+    kept only on a ``LocalCluster``, whose workers share this machine's folders; an existing
+    cluster's workers may not, so its cells train from their first epoch."""
 
     def __init__(self, scheduler: str | None = None) -> None:
         self.scheduler = scheduler
@@ -118,7 +127,10 @@ class DaskExecutor:
         # Dask's nannies start workers with OMP_NUM_THREADS=1; an existing cluster's are unknown here
         self.threads = "dask worker" if scheduler else 1
 
-    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int) -> Finished:
+    def run(self, items: Sequence[PlannedCell], data: CellData, latency_calls: int,
+            checkpoints: Path | None = None) -> Finished:
+        if self.scheduler:
+            checkpoints = None
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError as error:
@@ -137,7 +149,8 @@ class DaskExecutor:
                        for dataset in dict.fromkeys(item.cell.dataset for item in items)}
             threads = blas_threads()
             futures = {client.submit(run_cell_with_blas_threads, threads,
-                                     *cell_arguments(item, data, latency_calls, self.label, windows[item.cell.dataset]),
+                                     *cell_arguments(item, data, latency_calls, self.label, checkpoints,
+                                                     windows[item.cell.dataset]),
                                      key=f"harbench-cell-{item.cell.key}", pure=False): item
                        for item in items}
             for future in as_completed(futures):

@@ -54,6 +54,11 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     A deep learner's cells stored for another backend, device or thread count are reused
     (`harbench.experiment.with_results_from_elsewhere`) unless ``only_this_device``.
 
+    Deep learners keep their training state in the store's checkpoint folder
+    (`ResultStore.training_checkpoints`) while they train, so that a run interrupted in a long
+    fit (killed, out of session time) resumes it from its last saved epoch when run again; a
+    cell's state is deleted once the cell is stored.
+
     Refuses to compute anything from a checkout with uncommitted changes unless
     ``allow_dirty`` (`check_clean_tree`). The environment (versions, commit) is read once,
     when the run starts, so that every cell records the code the run was started from even if
@@ -87,13 +92,17 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     if missing:
         check_clean_tree(allow_dirty)
     progress = Progress(len(missing), log)
-    for item, result in executor.run(missing, data, suite.latency_calls):
+    checkpoints = store.training_checkpoints()
+    for item, result in executor.run(missing, data, suite.latency_calls, checkpoints):
         if item.cell.key in unstored:  # a stored clean cell is kept, its model refitted only to be perturbed
             store.save(item.cell.key, result.record, result.predictions)
         for perturbed in result.perturbed:
             store.save(perturbed.record["key"], perturbed.record, perturbed.predictions)
+        store.remove_training_checkpoint(item.cell.key)
         under = f" and {len(result.perturbed)} perturbed test sets" if result.perturbed else ""
+        resumed = result.record["training_checkpoint"]
+        after = f" (resumed after {resumed['resumed_epochs']} epochs)" if resumed and resumed["resumed_epochs"] else ""
         progress.advance(f"{item.cell.label()}: accuracy {result.record['accuracy']:.4f}{under}, "
-                         f"fit {result.record['fit_s']:.1f} s")
+                         f"fit {result.record['fit_s']:.1f} s{after}")
     log(f"{suite.name}: {n_cells} cells: {n_cells - n_missing} reused, {n_missing} computed.")
     return RunSummary(n_cells, n_cells - n_missing, n_missing)

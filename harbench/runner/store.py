@@ -3,7 +3,10 @@
 ``<root>/cells/<key>.json`` holds a cell's metrics, timings and environment and
 ``<root>/cells/<key>.npz`` its per-window predictions (`harbench.runner.predictions`);
 ``<root>/splits/<name>.json`` describes a dataset's folds (subjects and class counts per
-side) so that reports and reruns need not load the data. A file is written to a temporary
+side) so that reports and reruns need not load the data. ``<root>/training-checkpoints/<key>/``
+holds the training state of a deep learner's cell while it is being computed
+(`harbench.models.deep.checkpoint`), and is deleted once the cell is stored; the folder's own
+``.gitignore`` keeps it out of version control. A file is written to a temporary
 name in the same folder and renamed into place, so an interrupted run leaves either the
 whole record or nothing. The predictions are written before the record, so a cell whose
 record exists is complete.
@@ -12,6 +15,7 @@ record exists is complete.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from harbench.atomic import write_bytes_atomically, write_text_atomically
@@ -19,6 +23,7 @@ from harbench.errors import DataIntegrityError
 from harbench.runner.predictions import Predictions
 
 DEFAULT_RESULTS_DIR = Path("results")
+TRAINING_CHECKPOINTS = "training-checkpoints"
 
 
 def _read_json(path: Path) -> dict:
@@ -72,6 +77,18 @@ class ResultStore:
         """Delete a stored cell: its record first (so it is no longer complete), then its predictions."""
         self._cell_path(key).unlink(missing_ok=True)
         self._predictions_path(key).unlink(missing_ok=True)
+
+    def training_checkpoints(self) -> Path:
+        """The folder of unfinished cells' training states, made with a ``.gitignore`` that
+        ignores everything in it (itself included), so that no checkpoint is ever committed."""
+        folder = self.root / TRAINING_CHECKPOINTS
+        if not (folder / ".gitignore").is_file():
+            write_text_atomically(folder / ".gitignore", "# training states of unfinished cells (harbench)\n*\n")
+        return folder
+
+    def remove_training_checkpoint(self, key: str) -> None:
+        """Delete cell ``key``'s training state (once the cell is stored, nothing resumes it)."""
+        shutil.rmtree(self.root / TRAINING_CHECKPOINTS / key, ignore_errors=True)
 
     def _splits_path(self, name: str) -> Path:
         return self.root / "splits" / f"{name}.json"

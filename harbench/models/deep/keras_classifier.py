@@ -28,6 +28,11 @@ with no early stopping. Prediction goes through the compiled ``predict_on_batch`
 an eager call, so batch-1 latency measures the model. TensorFlow's oneDNN kernels stay on
 (its CPU default): they train the convolutional models about 1.5x faster here, and with op
 determinism a seed still gives the same weights.
+
+Each training run (``training`` without validation windows, else ``selection`` and ``refit``)
+goes through `harbench.models.deep.resumable_fit.fit_run`: inside a training checkpoint block
+(`harbench.models.deep.checkpoint`, opened by the runner for every cell) it saves its state
+as it trains and resumes from it, to the weights an uninterrupted fit gives.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from harbench.errors import InputValidationError
 from harbench.models.base import WindowClassifier
 from harbench.models.deep import backend
 from harbench.models.deep.backend import make_deterministic, require_backend
+from harbench.models.deep.resumable_fit import fit_run
 from harbench.models.onnx_graph import TARGET_OPSET, OnnxGraph
 from harbench.models.persistence import PersistenceError
 
@@ -134,7 +140,7 @@ class KerasClassifier(WindowClassifier):
         self._check_training_options()
         rates = _rate_recorder()
         if X_val is None or not len(X_val):
-            history = self._train(X, y, self.max_epochs, callbacks=[rates])
+            history = self._train(X, y, self.max_epochs, "training", callbacks=[rates])
             self.selected_epochs_ = self.max_epochs
             self.refit_on_validation_ = False
         else:
@@ -142,7 +148,7 @@ class KerasClassifier(WindowClassifier):
                                                      restore_best_weights=True)
             lr_patience = max(1, self.patience // 2) if self.lr_patience is None else self.lr_patience
             plateau = keras.callbacks.ReduceLROnPlateau(monitor=self.monitor, factor=0.5, patience=lr_patience)
-            history = self._train(X, y, self.max_epochs, callbacks=[rates, stopping, plateau],
+            history = self._train(X, y, self.max_epochs, "selection", callbacks=[rates, stopping, plateau],
                                   validation=(X_val, y_val))
             self.selected_epochs_ = int(stopping.best_epoch) + 1
             self.refit_on_validation_ = bool(self.refit)
@@ -154,16 +160,18 @@ class KerasClassifier(WindowClassifier):
             del self.model_  # free the selection run's network before building the final one
             replay = keras.callbacks.LearningRateScheduler(lambda epoch, _rate: schedule[epoch])
             refit = self._train(np.concatenate([X, X_val]), np.concatenate([y, y_val]), self.selected_epochs_,
-                                callbacks=[replay])
+                                "refit", callbacks=[replay])
             self.history_["refit_loss"] = [float(value) for value in refit["loss"]]
             self.history_["refit_accuracy"] = [float(value) for value in refit["accuracy"]]
             self.history_["refit_learning_rate"] = [float(value) for value in refit["learning_rate"]]
             self.epochs_run_ += len(self.history_["refit_loss"])
         self.n_parameters_ = int(self.model_.count_params())
 
-    def _train(self, X: np.ndarray, y: np.ndarray, epochs: int, callbacks: list,
+    def _train(self, X: np.ndarray, y: np.ndarray, epochs: int, run: str, callbacks: list,
                validation: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
-        """Seed, standardise on ``X``, build and compile ``model_``, train it; the Keras history."""
+        """Seed, standardise on ``X``, build and compile ``model_``, train it; the Keras history.
+        ``run`` names the training run (``training``, ``selection`` or ``refit``) in a training
+        checkpoint (`harbench.models.deep.resumable_fit.fit_run`)."""
         import keras
 
         make_deterministic(self.seed)
@@ -176,10 +184,8 @@ class KerasClassifier(WindowClassifier):
                             loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         if validation is not None:
             validation = (self._standardise(validation[0]), validation[1])
-        history = self.model_.fit(self._standardise(X), y, batch_size=self.batch_size, epochs=epochs,
-                                  validation_data=validation, callbacks=callbacks, shuffle=True,
-                                  verbose=self.verbose)
-        return history.history
+        return fit_run(self.model_, self._standardise(X), y, run=run, epochs=epochs, batch_size=self.batch_size,
+                       callbacks=callbacks, validation=validation, verbose=self.verbose)
 
     def _check_training_options(self) -> None:
         for name, value, allowed in (("optimizer", self.optimizer, sorted(OPTIMIZERS)),
