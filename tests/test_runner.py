@@ -9,6 +9,7 @@ import pytest
 from harbench.models.deep.checkpoint import TrainingCheckpoint
 from harbench.reporting.report import MissingResultsError, write_report
 from harbench.runner import execute
+from harbench.runner.environment import GitState
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
@@ -203,6 +204,22 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
     assert (record["history"], record["selected_epochs"]) == (expected["history"], expected["selected_epochs"])
     assert any("(resumed after 2 epochs)" in line for line in lines)
     assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_a_run_on_a_dirty_tree_keeps_no_training_state(tmp_path, suite_file, monkeypatch):
+    """Uncommitted code is not named by the commit a training state is kept under, so a state
+    saved from it could be resumed by other code: none is saved."""
+    monkeypatch.setattr(execute, "git_state", lambda: GitState("0" * 40, False, ("harbench/models/deep/cnn.py",)))
+
+    def no_saving(self, run, state, arrays):
+        raise AssertionError("a training state was saved from a dirty tree")
+
+    monkeypatch.setattr(TrainingCheckpoint, "save", no_saving)
+    store = ResultStore(tmp_path / "results")
+    run_suite(load_suite(str(suite_file)), store, pipelines=["cnn"], seeds=[0], allow_dirty=True,
+              log=lambda line: None)
+    assert len(store.stored_keys()) == 1
 
 
 @pytest.mark.slow

@@ -213,7 +213,8 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
     with contextlib.ExitStack() as stack:
         checkpoint = None
         if checkpoints is not None and source.clean is True:
-            identity = {"key": cell.key, "git_commit": source.commit}
+            identity = {"key": cell.key, "git_commit": source.commit, "cell": cell.label(),
+                        "dataset": cell.dataset, "protocol": cell.protocol}
             checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity))
         pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
     resumed = checkpoint is not None and (checkpoint.resumed_epochs > 0 or checkpoint.discarded is not None)

@@ -9,7 +9,9 @@ suites not yet recomputed keep the results their reports were made from. Robustn
 blocks of their own: a robustness suite (one with perturbations) claims only the robustness
 cells of its datasets and protocols, since its clean cells are those of the suite it extends
 (often fewer seeds), and a standard suite claims only clean cells. A deep learner's cell of a
-planned setting computed with another backend, device or thread count is kept.
+planned setting computed with another backend, device or thread count is kept. The training
+state of an unfinished cell (`harbench.models.deep.checkpoint`) of those blocks that nothing
+plans any more is removed too; one of a planned cell is kept for the run that resumes it.
 """
 
 from __future__ import annotations
@@ -53,14 +55,34 @@ def _planned_elsewhere(record: dict, settings: set[str]) -> bool:
     return bool((record.get("provenance") or {}).get("compute")) and Cell.from_record(record).setting_key in settings
 
 
+def stale_training_checkpoints(suites: list[Suite], store: ResultStore) -> dict[str, str]:
+    """Key -> cell label of the unfinished cells' training states (`ResultStore.training_checkpoints`)
+    of the suites' datasets and protocols whose key none of ``suites`` plans: no run of the
+    current code would resume them."""
+    planned, blocks = set(), set()
+    for suite in suites:
+        planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
+        blocks |= {_block(dataset, suite.protocol, False) for dataset in suite.datasets}
+    return {key: identity["cell"] for key, identity in store.training_checkpoint_identities().items()
+            if key not in planned and _block(identity["dataset"], identity["protocol"], False) in blocks}
+
+
 def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,
           log: Callable[[str], None] = print) -> list[str]:
-    """Remove (or, with ``dry_run``, only list) the `stale_records` of ``suites``; return their keys."""
+    """Remove (or, with ``dry_run``, only list) the `stale_records` of ``suites`` and their
+    `stale_training_checkpoints`; return the keys of the cells removed."""
     stale = stale_records(suites, store)
+    verb = "would remove" if dry_run else "removed"
     for key, record in stale.items():
-        log(f"{'would remove' if dry_run else 'removed'} {key}: {record['dataset']}/{record['protocol']}/fold "
-            f"{record['fold']}/{record['pipeline']}/seed {record['seed']}")
+        log(f"{verb} {key}: {record['dataset']}/{record['protocol']}/fold {record['fold']}/{record['pipeline']}/seed "
+            f"{record['seed']}")
         if not dry_run:
             store.remove(key)
-    log(f"{len(stale)} stale cell(s) {'would be ' if dry_run else ''}removed from {store.root}.")
+    checkpoints = stale_training_checkpoints(suites, store)
+    for key, label in checkpoints.items():
+        log(f"{verb} the training state of {key}: {label}")
+        if not dry_run:
+            store.remove_training_checkpoint(key)
+    log(f"{len(stale)} stale cell(s) and {len(checkpoints)} stale training state(s) {'would be ' if dry_run else ''}"
+        f"removed from {store.root}.")
     return list(stale)

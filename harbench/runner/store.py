@@ -20,6 +20,7 @@ from pathlib import Path
 
 from harbench.atomic import write_bytes_atomically, write_text_atomically
 from harbench.errors import DataIntegrityError
+from harbench.models.deep.checkpoint import IDENTITY_FILE
 from harbench.runner.predictions import Predictions
 
 DEFAULT_RESULTS_DIR = Path("results")
@@ -85,6 +86,14 @@ class ResultStore:
         if not (folder / ".gitignore").is_file():
             write_text_atomically(folder / ".gitignore", "# training states of unfinished cells (harbench)\n*\n")
         return folder
+
+    def training_checkpoint_identities(self) -> dict[str, dict]:
+        """Key -> identity (`harbench.models.deep.checkpoint`: key, commit, cell, dataset,
+        protocol) of every unfinished cell's training state."""
+        identities = {}
+        for path in sorted((self.root / TRAINING_CHECKPOINTS).glob(f"*/{IDENTITY_FILE}")):
+            identities[path.parent.name] = _read_json(path)
+        return identities
 
     def remove_training_checkpoint(self, key: str) -> None:
         """Delete cell ``key``'s training state (once the cell is stored, nothing resumes it)."""
