@@ -64,7 +64,7 @@ def stale_training_checkpoints(suites: list[Suite], store: ResultStore) -> dict[
         planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
         blocks |= {_block(dataset, suite.protocol, False) for dataset in suite.datasets}
     return {key: identity["cell"] for key, identity in store.training_checkpoint_identities().items()
-            if key not in planned and _block(identity["dataset"], identity["protocol"], False) in blocks}
+            if key not in planned and _block(identity.get("dataset"), identity.get("protocol"), False) in blocks}
 
 
 def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,
