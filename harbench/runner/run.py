@@ -40,6 +40,19 @@ def check_clean_tree(allow_dirty: bool) -> None:
         )
 
 
+def _resumption(store: ResultStore) -> dict[str, str]:
+    """Key -> what becomes of the saved training state of an unfinished cell: resumed when it was
+    saved at this commit of a clean checkout, else discarded or left unused
+    (`harbench.models.deep.checkpoint`)."""
+    state = git_state()
+    if state.clean is not True:
+        return {key: " (its saved training state is not used: the checkout has uncommitted changes)"
+                for key in store.training_checkpoint_identities()}
+    return {key: " (resumes its saved training state)" if identity.get("git_commit") == state.commit
+            else f" (its training state saved at commit {identity.get('git_commit', '?')[:7]} is discarded)"
+            for key, identity in store.training_checkpoint_identities().items()}
+
+
 def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None, seeds: list[int] | None = None,
               dry_run: bool = False, log: Callable[[str], None] = print,
               executor: Executor | None = None, allow_dirty: bool = False,
@@ -83,12 +96,16 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
         log(f"  reused as computed elsewhere (same setting, another backend, device or thread count; "
             f"`--only-this-device` computes them here): {len(elsewhere)} model(s) on "
             f"{'; '.join(sorted({describe_compute(item.cell.compute) for item in elsewhere}))}")
+    resumption = _resumption(store)
     if dry_run:
         for item in missing:
             for cell in (item.cell, *item.perturbed):
                 if cell.key in unstored:
-                    log(f"  would compute {cell.label()}")
+                    log(f"  would compute {cell.label()}{resumption.get(cell.key, '')}")
         return RunSummary(n_cells, n_cells - n_missing, 0)
+    for item in missing:
+        if item.cell.key in resumption:
+            log(f"  {item.cell.label()}{resumption[item.cell.key]}")
     if missing:
         check_clean_tree(allow_dirty)
     progress = Progress(len(missing), log)
