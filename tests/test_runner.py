@@ -206,6 +206,11 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
     assert (record["history"], record["selected_epochs"]) == (expected["history"], expected["selected_epochs"])
     assert any("(resumed after 2 epochs)" in line for line in lines)
     assert not folder.exists()
+    run_suite(suite, store, log=lambda line: None)
+    write_report(suite, store, tmp_path / "reports")
+    assert ("1 of 4 runs were trained over more than one process (interrupted mid-fit, each resumed from its last "
+            "saved epoch to the weights an uninterrupted fit gives): `cnn` fold 0 seed 0 (2 epochs resumed)."
+            in (tmp_path / "reports" / "tiny.md").read_text())
 
 
 @pytest.mark.slow

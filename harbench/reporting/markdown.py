@@ -232,6 +232,7 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
                   "machine (1-minute load average above its available CPUs when the run started or ended: "
                   + ", ".join(sorted({f"`{record['pipeline']}`" for record in loaded}))
                   + "); their seconds are inflated. Accuracies are unaffected.", ""]
+    lines += _resumed_runs_note(records)
     one_off = [record["one_off_s"] for record in records if record.get("one_off_s") is not None]
     if one_off:
         lines += ["One-off warm-up (imports, compilation) paid in a process before a cell, measured apart and "
@@ -248,6 +249,20 @@ def _results_section(summary: pd.DataFrame, records: list[dict], classes: list[s
                     [[f"`{name}`", *(f"{value:.3f}" for value in values)] for name, values in per_class.iterrows()],
                     "l" + "r" * len(per_class.columns)), ""]
     return lines
+
+
+def _resumed_runs_note(records: list[dict]) -> list[str]:
+    """A paragraph naming the runs trained over more than one process (resumable training,
+    `harbench.models.deep.checkpoint`), or nothing."""
+    resumed = sorted((record for record in records if (record.get("training_checkpoint") or {}).get("resumed_epochs")),
+                     key=lambda record: (record["pipeline"], record["fold"], record["seed"]))
+    if not resumed:
+        return []
+    runs = ", ".join(f"`{record['pipeline']}` fold {record['fold']} seed {record['seed']} "
+                     f"({record['training_checkpoint']['resumed_epochs']} epochs resumed)" for record in resumed)
+    return [f"{len(resumed)} of {len(records)} runs were trained over more than one process (interrupted mid-fit, "
+            f"each resumed from its last saved epoch to the weights an uninterrupted fit gives): {runs}. Their *fit s* "
+            "adds the training seconds of every process, without the epochs that were lost and trained again.", ""]
 
 
 def _environment_section(records: list[dict]) -> list[str]:
