@@ -3,10 +3,11 @@ ends with the weights an uninterrupted fit gives, bit for bit.
 
 A paper-recipe cell trains for hours on a CPU (``uci_har_budgets``' ``resnet@paper``: about
 150 epochs of a minute each, then the refit), longer than a process may live. The runner
-(`harbench.runner.execute.run_cell`) therefore fits every cell inside `training_checkpoints`,
-with a folder of its own; a Keras learner fitting inside it (`harbench.models.deep.keras_classifier`)
-saves, at the end of an epoch (at most every ``interval_s`` seconds) and at the end of each of
-its training runs, everything the next epoch depends on:
+(`harbench.runner.execute.run_cell`) therefore fits every cell of a clean checkout inside
+`training_checkpoints`, with a folder of its own; a Keras learner fitting inside it
+(`harbench.models.deep.keras_classifier`) saves, at the end of an epoch (at most every
+``interval_s`` seconds) and at the end of each of its training runs, everything the next
+epoch depends on:
 
 - the network's variables, Keras' random seed generators among them (dropout), and the
   optimiser's (moments, step count, current learning rate);
@@ -25,9 +26,10 @@ JAX, that a fit interrupted after an epoch and resumed in a new process gives th
 weights, curves and selected epoch as one that was not.
 
 A checkpoint is only ever resumed by the computation that wrote it: the runner gives each
-folder an ``identity`` (the cell's key, which holds every component's version, the backend
-and device, and the commit of a clean checkout it is computed from); a folder written under
-another identity is deleted and the fit starts from its first epoch. Each training run's
+folder an ``identity`` (the cell's key, which holds every component's version, the backend,
+device and threads, and the commit of the clean checkout it is computed from, with the cell's
+label, dataset and protocol for `harbench prune`); a folder written under another identity is
+deleted and the fit starts from its first epoch. Each training run's
 state is one ``.npz`` file written atomically (`harbench.atomic`), so a process killed while
 writing leaves the previous epoch's state.
 """
