@@ -195,7 +195,8 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
     lines = []
     run_suite(suite, store, pipelines=["cnn"], seeds=[0], dry_run=True, log=lines.append)
-    assert "/cnn/seed 0 " in lines[-1] and lines[-1].endswith(" (resumes its saved training state)")
+    assert "/cnn/seed 0 " in lines[-1] and lines[-1].endswith(" (resumes its saved training state: selection 2 "
+                                                              "epochs)")
     run_suite(suite, store, pipelines=["cnn"], seeds=[0], log=lines.append)
     [key] = store.stored_keys()
     record, expected = store.load(key), uninterrupted.load(key)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from harbench.errors import HarbenchError
 from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
+from harbench.models.deep.checkpoint import saved_progress
 from harbench.runner.cells import describe_compute
 from harbench.runner.environment import environment, git_state
 from harbench.runner.executors import Executor, InProcessExecutor
@@ -48,7 +49,8 @@ def _resumption(store: ResultStore) -> dict[str, str]:
     if state.clean is not True:
         return {key: " (its saved training state is not used: the checkout has uncommitted changes)"
                 for key in store.training_checkpoint_identities()}
-    return {key: " (resumes its saved training state)" if identity.get("git_commit") == state.commit
+    return {key: f" (resumes its saved training state: {saved_progress(store.training_checkpoints() / key)})"
+            if identity.get("git_commit") == state.commit
             else f" (its training state saved at commit {identity.get('git_commit', '?')[:7]} is discarded)"
             for key, identity in store.training_checkpoint_identities().items()}
 

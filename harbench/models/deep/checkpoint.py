@@ -114,7 +114,7 @@ class TrainingCheckpoint:
         payload = json.dumps({**state, "elapsed_s": self.elapsed_s()}, sort_keys=True).encode()
         buffer = io.BytesIO()
         np.savez(buffer, **arrays, **{_STATE_ENTRY: np.frombuffer(payload, dtype=np.uint8)})
-        write_bytes_atomically(self._path(run), buffer.getvalue())
+        write_bytes_atomically(self.folder / f"{run}.npz", buffer.getvalue())
         self._last_save = time.perf_counter()
 
     def load(self, run: str) -> tuple[dict, dict[str, np.ndarray]] | None:
@@ -125,20 +125,30 @@ class TrainingCheckpoint:
         DataIntegrityError
             Naming the file, when it cannot be read.
         """
-        path = self._path(run)
-        if not path.is_file():
-            return None
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                arrays = {name: stored[name] for name in stored.files}
-            state = json.loads(arrays.pop(_STATE_ENTRY).tobytes())
-        except (OSError, ValueError, KeyError) as error:
-            raise DataIntegrityError(f"{path}: unreadable training checkpoint ({type(error).__name__}: {error}); "
-                                     f"delete {self.folder} to train this cell from its first epoch.") from error
-        return state, arrays
+        path = self.folder / f"{run}.npz"
+        return _read_run(path, arrays=True) if path.is_file() else None
 
-    def _path(self, run: str) -> Path:
-        return self.folder / f"{run}.npz"
+
+def _read_run(path: Path, arrays: bool) -> tuple[dict, dict[str, np.ndarray]]:
+    """The state of one saved run, and its arrays (or none, without reading them)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            state = json.loads(stored[_STATE_ENTRY].tobytes())
+            values = {name: stored[name] for name in stored.files if name != _STATE_ENTRY} if arrays else {}
+    except (OSError, ValueError, KeyError) as error:
+        raise DataIntegrityError(f"{path}: unreadable training checkpoint ({type(error).__name__}: {error}); "
+                                 f"delete {path.parent} to train this cell from its first epoch.") from error
+    return state, values
+
+
+def saved_progress(folder: Path) -> str:
+    """What the training state in ``folder`` holds, e.g. ``selection finished after 61 epochs,
+    refit 12 epochs``, without reading its arrays ('' when it holds none)."""
+    runs = []
+    for path in sorted(Path(folder).glob("*.npz"), key=lambda path: path.stat().st_mtime):
+        state, _ = _read_run(path, arrays=False)
+        runs.append(f"{path.stem} {'finished after ' if state.get('finished') else ''}{state.get('epochs', 0)} epochs")
+    return ", ".join(runs)
 
 
 def _read_identity(path: Path) -> dict:
