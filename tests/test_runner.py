@@ -8,7 +8,7 @@ import pytest
 
 from harbench.models.deep.checkpoint import TrainingCheckpoint
 from harbench.reporting.report import MissingResultsError, write_report
-from harbench.runner import execute
+from harbench.runner import environment, execute, run
 from harbench.runner.environment import GitState
 from harbench.runner.run import run_suite
 from harbench.runner.store import ResultStore
@@ -194,6 +194,14 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
 
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
     lines = []
+    other_package = GitState("1" * 40, True, (), "other harbench code")
+    monkeypatch.setattr(run, "git_state", lambda: other_package)
+    run_suite(suite, store, pipelines=["cnn"], seeds=[0], dry_run=True, log=lines.append)
+    assert lines[-1].endswith(" (its training state, saved by other harbench code, is discarded)")
+    # a later commit of the same harbench code (say, one that added results) resumes it
+    later_commit = GitState("1" * 40, True)
+    for module in (environment, execute, run):
+        monkeypatch.setattr(module, "git_state", lambda: later_commit)
     run_suite(suite, store, pipelines=["cnn"], seeds=[0], dry_run=True, log=lines.append)
     assert "/cnn/seed 0 " in lines[-1] and lines[-1].endswith(" (resumes its saved training state: selection 2 "
                                                               "epochs)")
@@ -201,6 +209,8 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
     [key] = store.stored_keys()
     record, expected = store.load(key), uninterrupted.load(key)
     assert record["training_checkpoint"]["resumed_epochs"] == 2 and expected["training_checkpoint"] is None
+    assert record["training_checkpoint"]["saved_at_commits"] == ["0" * 40]
+    assert record["provenance"]["git_commit"] == "1" * 40
     assert record["fit_s"] > record["training_checkpoint"]["seconds_before"] > 0
     predictions, expected_predictions = store.load_predictions(key), uninterrupted.load_predictions(key)
     assert np.array_equal(predictions.proba, expected_predictions.proba)

@@ -204,18 +204,21 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
 
     With ``checkpoints`` (a folder) and a clean checkout, the fit is resumable
     (`harbench.models.deep.checkpoint`): a deep learner saves its training state in
-    ``checkpoints/<cell key>`` and resumes from what an interrupted run of the same cell at the
-    same commit saved there. ``fit_s`` then adds the training seconds of the earlier runs, and
-    ``training_checkpoint`` records how many epochs were resumed (None for a fit from nothing)."""
+    ``checkpoints/<cell key>`` and resumes from what an interrupted run of the same cell with the
+    same harbench code saved there (`GitState.package`: the commit may differ where only tests,
+    documentation, results or reports changed). ``fit_s`` then adds the training seconds of the
+    earlier runs, and ``training_checkpoint`` records how many epochs were resumed and the
+    commits that saved them (None for a fit from nothing)."""
     load_before = os.getloadavg()[0]
     one_off_s = warm_up(cell.pipeline, cell.seed, pipeline_config, windows, split)
     source = git_state()
     with contextlib.ExitStack() as stack:
         checkpoint = None
         if checkpoints is not None and source.clean is True:
-            identity = {"key": cell.key, "git_commit": source.commit, "cell": cell.label(),
+            identity = {"key": cell.key, "harbench_source": source.package, "cell": cell.label(),
                         "dataset": cell.dataset, "protocol": cell.protocol}
-            checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity))
+            checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity,
+                                                                  writer=source.commit))
         pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
     resumed = checkpoint is not None and (checkpoint.resumed_epochs > 0 or checkpoint.discarded is not None)
     if checkpoint is not None:
@@ -236,7 +239,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
         **scores(windows, y_test, y_pred),
         "fit_s": fit_s, "training_checkpoint": {
             "resumed_epochs": checkpoint.resumed_epochs, "seconds_before": checkpoint.seconds_before,
-            "discarded": checkpoint.discarded} if resumed else None,
+            "saved_at_commits": checkpoint.resumed_writers, "discarded": checkpoint.discarded} if resumed else None,
         "one_off_s": one_off_s, "load_average": [load_before, os.getloadavg()[0]],
         "feature_s": getattr(pipeline, "feature_seconds_", None),
         "features_cached": getattr(pipeline, "features_cached_", None), "predict_s": predict_s,

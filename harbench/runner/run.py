@@ -43,15 +43,15 @@ def check_clean_tree(allow_dirty: bool) -> None:
 
 def _resumption(store: ResultStore) -> dict[str, str]:
     """Key -> what becomes of the saved training state of an unfinished cell: resumed when it was
-    saved at this commit of a clean checkout, else discarded or left unused
-    (`harbench.models.deep.checkpoint`)."""
+    saved by this harbench code (`GitState.package`) and the checkout is clean, else discarded
+    or left unused (`harbench.models.deep.checkpoint`)."""
     state = git_state()
     if state.clean is not True:
         return {key: " (its saved training state is not used: the checkout has uncommitted changes)"
                 for key in store.training_checkpoint_identities()}
     return {key: f" (resumes its saved training state: {saved_progress(store.training_checkpoints() / key)})"
-            if identity.get("git_commit") == state.commit
-            else f" (its training state saved at commit {identity.get('git_commit', '?')[:7]} is discarded)"
+            if identity.get("harbench_source") == state.package
+            else " (its training state, saved by other harbench code, is discarded)"
             for key, identity in store.training_checkpoint_identities().items()}
 
 

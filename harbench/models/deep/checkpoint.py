@@ -27,9 +27,11 @@ weights, curves and selected epoch as one that was not.
 
 A checkpoint is only ever resumed by the computation that wrote it: the runner gives each
 folder an ``identity`` (the cell's key, which holds every component's version, the backend,
-device and threads, and the commit of the clean checkout it is computed from, with the cell's
-label, dataset and protocol for `harbench prune`); a folder written under another identity is
-deleted and the fit starts from its first epoch. Each training run's
+device and threads; the id of the harbench package's code in the clean checkout it is
+computed from, `harbench.runner.environment.GitState.package`, so that a commit of results or
+documentation does not throw hours of training away; and the cell's label, dataset and
+protocol for `harbench prune`); a folder written under another identity is deleted and the
+fit starts from its first epoch. Each state also records the commit that saved it. Each training run's
 state is one ``.npz`` file written atomically (`harbench.atomic`), so a process killed while
 writing leaves the previous epoch's state.
 """
@@ -69,16 +71,20 @@ class TrainingCheckpoint:
         a fit that starts from nothing).
     resumed_epochs : int
         Epochs restored from the folder instead of trained in this process.
+    resumed_writers : list[str]
+        Who saved the states this fit resumed from (the runner's ``writer``: the commit).
     discarded : str or None
         Why a folder found under another identity was deleted, else None.
     """
 
-    def __init__(self, folder: Path, identity: dict, interval_s: float = DEFAULT_INTERVAL_S) -> None:
+    def __init__(self, folder: Path, identity: dict, interval_s: float = DEFAULT_INTERVAL_S, writer: str = "") -> None:
         self.folder = Path(folder)
         self.identity = identity
         self.interval_s = interval_s
+        self.writer = writer
         self.discarded: str | None = None
         self.resumed_epochs = 0
+        self.resumed_writers: list[str] = []
         identity_path = self.folder / IDENTITY_FILE
         if identity_path.is_file():
             stored = _read_identity(identity_path)
@@ -88,8 +94,8 @@ class TrainingCheckpoint:
                 shutil.rmtree(self.folder)
         elif self.folder.exists():
             shutil.rmtree(self.folder)  # a folder without identity: creation was interrupted, nothing to resume
-        self.seconds_before = max((state["elapsed_s"] for state, _ in map(self.load, self.saved_runs())),
-                                  default=0.0)
+        self.seconds_before = max((_read_run(self.folder / f"{run}.npz", arrays=False)[0]["elapsed_s"]
+                                   for run in self.saved_runs()), default=0.0)
         self._started = time.perf_counter()
         self._last_save = self._started
 
@@ -111,7 +117,8 @@ class TrainingCheckpoint:
         identity_path = self.folder / IDENTITY_FILE
         if not identity_path.is_file():  # the folder is made by the first save: a fit that never saves leaves none
             write_text_atomically(identity_path, json.dumps(self.identity, indent=1, sort_keys=True))
-        payload = json.dumps({**state, "elapsed_s": self.elapsed_s()}, sort_keys=True).encode()
+        payload = json.dumps({**state, "elapsed_s": self.elapsed_s(), "written_by": self.writer},
+                             sort_keys=True).encode()
         buffer = io.BytesIO()
         np.savez(buffer, **arrays, **{_STATE_ENTRY: np.frombuffer(payload, dtype=np.uint8)})
         write_bytes_atomically(self.folder / f"{run}.npz", buffer.getvalue())
@@ -126,7 +133,12 @@ class TrainingCheckpoint:
             Naming the file, when it cannot be read.
         """
         path = self.folder / f"{run}.npz"
-        return _read_run(path, arrays=True) if path.is_file() else None
+        if not path.is_file():
+            return None
+        state, arrays = _read_run(path, arrays=True)
+        if state.get("written_by") not in self.resumed_writers:
+            self.resumed_writers.append(state.get("written_by"))
+        return state, arrays
 
 
 def _read_run(path: Path, arrays: bool) -> tuple[dict, dict[str, np.ndarray]]:
@@ -160,11 +172,12 @@ def _read_identity(path: Path) -> dict:
 
 
 @contextlib.contextmanager
-def training_checkpoints(folder: Path, identity: dict,
-                         interval_s: float = DEFAULT_INTERVAL_S) -> Iterator[TrainingCheckpoint]:
+def training_checkpoints(folder: Path, identity: dict, interval_s: float = DEFAULT_INTERVAL_S,
+                         writer: str = "") -> Iterator[TrainingCheckpoint]:
     """Within this block, a Keras learner's fit saves its state in ``folder`` and resumes from
-    what is saved there under the same ``identity`` (see the module docstring)."""
-    checkpoint = TrainingCheckpoint(folder, identity, interval_s)
+    what is saved there under the same ``identity`` (see the module docstring); each state
+    records ``writer`` (who saved it; not part of the identity)."""
+    checkpoint = TrainingCheckpoint(folder, identity, interval_s, writer)
     token = _ACTIVE.set(checkpoint)
     try:
         yield checkpoint
