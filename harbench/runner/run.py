@@ -111,7 +111,7 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
     if missing:
         check_clean_tree(allow_dirty)
     progress = Progress(len(missing), log)
-    checkpoints = store.training_checkpoints()
+    checkpoints = store.training_checkpoints() if missing else None
     for item, result in executor.run(missing, data, suite.latency_calls, checkpoints):
         if item.cell.key in unstored:  # a stored clean cell is kept, its model refitted only to be perturbed
             store.save(item.cell.key, result.record, result.predictions)
