@@ -39,7 +39,7 @@ def test_prune_removes_the_cells_a_changed_suite_no_longer_plans_and_nothing_els
 
 
 def _training_state(store: ResultStore, key: str, cell) -> None:
-    identity = {"key": key, "harbench_source": "0" * 64, "cell": cell.label(), "dataset": cell.dataset,
+    identity = {"key": key, "state_version": 1, "cell": cell.label(), "dataset": cell.dataset,
                 "protocol": cell.protocol}
     with training_checkpoints(store.training_checkpoints() / key, identity) as checkpoint:
         checkpoint.save("selection", {"epochs": 1}, {})

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harbench.models.deep.checkpoint import TrainingCheckpoint
+from harbench.models.deep.checkpoint import STATE_VERSION, TrainingCheckpoint
 from harbench.reporting.report import MissingResultsError, write_report
 from harbench.runner import environment, execute, run
 from harbench.runner.environment import GitState
@@ -194,11 +194,11 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
 
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
     lines = []
-    other_package = GitState("1" * 40, True, (), "other harbench code")
-    monkeypatch.setattr(run, "git_state", lambda: other_package)
+    monkeypatch.setattr(run, "STATE_VERSION", STATE_VERSION + 1)
     run_suite(suite, store, pipelines=["cnn"], seeds=[0], dry_run=True, log=lines.append)
-    assert lines[-1].endswith(" (its training state, saved by other harbench code, is discarded)")
-    # a later commit of the same harbench code (say, one that added results) resumes it
+    assert lines[-1].endswith(" (its training state, saved in another format by older harbench code, is discarded)")
+    monkeypatch.setattr(run, "STATE_VERSION", STATE_VERSION)
+    # a later clean commit (say, one that added results) resumes it: the cell's key is the same
     later_commit = GitState("1" * 40, True)
     for module in (environment, execute, run):
         monkeypatch.setattr(module, "git_state", lambda: later_commit)

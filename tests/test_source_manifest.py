@@ -15,14 +15,7 @@ from harbench.errors import InputValidationError
 from harbench.runner import environment
 from harbench.runner.environment import GitState
 from harbench.runner.environment import git_state as real_git_state  # the autouse fixture patches the module's
-from harbench.runner.source_manifest import (
-    blob_id,
-    changed_files,
-    package_source_id,
-    read_source_manifest,
-    tracked_files,
-    write_source_manifest,
-)
+from harbench.runner.source_manifest import blob_id, changed_files, read_source_manifest, write_source_manifest
 
 CHECKOUT = Path(harbench.__file__).resolve().parent.parent
 
@@ -75,21 +68,6 @@ def test_a_copy_without_history_is_clean_until_a_file_changes_or_a_module_appear
         "README.md", "harbench/model.py", "harbench/suites/extra.toml")
 
 
-def test_the_package_id_follows_the_package_code_only_and_is_the_same_from_git_and_a_manifest(committed, tmp_path):
-    """A training state is resumed across commits that keep the package id (tests, documentation,
-    results), so the id must change with every package file and with nothing else."""
-    def commit(name: str, text: str) -> str:
-        (committed / name).write_text(text)
-        _git(committed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", name)
-        return package_source_id(tracked_files(committed))
-
-    first = package_source_id(tracked_files(committed))
-    assert first == package_source_id(write_source_manifest(committed, tmp_path / "source.json", "c" * 40)["files"])
-    assert commit("README.md", "more\n") == first
-    assert commit("results/cell.json", '{"accuracy": 1}\n') == first
-    assert commit("harbench/model.py", "WEIGHT = 2\n") != first
-
-
 def test_git_state_without_git_reads_the_manifest_named_by_the_variable(tmp_path, monkeypatch):
     def no_git(source: Path, *arguments: str) -> str:
         raise OSError("git: not found")
@@ -105,12 +83,12 @@ def test_git_state_without_git_reads_the_manifest_named_by_the_variable(tmp_path
         assert real_git_state() == GitState("", None)
         real_git_state.cache_clear()
         monkeypatch.setenv(environment.SOURCE_MANIFEST_VARIABLE, str(tmp_path / "source.json"))
-        assert real_git_state() == GitState("c" * 40, True, (), package_source_id(files))
+        assert real_git_state() == GitState("c" * 40, True, ())
 
         manifest["files"]["harbench/cli.py"] = "0" * 40
         (tmp_path / "source.json").write_text(json.dumps(manifest))
         real_git_state.cache_clear()
-        assert real_git_state() == GitState("c" * 40, False, ("harbench/cli.py",), package_source_id(manifest["files"]))
+        assert real_git_state() == GitState("c" * 40, False, ("harbench/cli.py",))
     finally:
         real_git_state.cache_clear()
 

@@ -25,7 +25,7 @@ from tests.test_deep_learners import CONTEXT, _run_child, _windows
 # carry state from one epoch to the next; 6 epochs, then the refit for the selected count.
 CONFIG = {"filters": 8, "dense_units": 8, "batch_size": 8, "max_epochs": 6, "patience": 6, "lr_patience": 1,
           "monitor": "val_accuracy"}
-IDENTITY = {"key": "cell-under-test", "harbench_source": "0" * 64}
+IDENTITY = {"key": "cell-under-test", "state_version": 1}
 
 CHILD = textwrap.dedent("""
     import hashlib, json, os, sys
@@ -135,10 +135,10 @@ def test_a_finished_fit_is_restored_from_its_checkpoint_without_training(tmp_pat
 def test_a_checkpoint_of_another_computation_is_deleted_not_resumed(tmp_path):
     with training_checkpoints(tmp_path, IDENTITY, interval_s=0) as checkpoint:
         checkpoint.save("selection", {"epochs": 1}, {"x": np.zeros(2)})
-    other = {**IDENTITY, "harbench_source": "1" * 64}
+    other = {**IDENTITY, "key": "another-cell"}
     with training_checkpoints(tmp_path, other) as checkpoint:
         assert checkpoint.saved_runs() == [] and checkpoint.seconds_before == 0
-        assert checkpoint.discarded and "harbench_source" in checkpoint.discarded
+        assert checkpoint.discarded and "key" in checkpoint.discarded
         checkpoint.save("selection", {"epochs": 1}, {"x": np.zeros(2)})
     assert json.loads((tmp_path / "identity.json").read_text()) == other
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import harbench
 from harbench.hardware import cpu_instruction_set, cpu_model
 from harbench.parallel import available_cpus
-from harbench.runner.source_manifest import changed_files, package_source_id, read_source_manifest, tracked_files
+from harbench.runner.source_manifest import changed_files, read_source_manifest
 
 PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost", "tsfresh", "tensorflow-cpu",
             "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
@@ -34,16 +34,11 @@ class GitState:
     """The commit of the code a result is computed with, and whether the checkout had changes
     (tracked or untracked files outside `OUTPUT_PATHS`); ``commit`` is '' and ``clean`` None
     where harbench runs from neither a git checkout nor a working directory inside one, and no
-    source manifest says which commit the code is. ``package`` identifies the code of the
-    harbench package alone (`harbench.runner.source_manifest.package_source_id`; '' where
-    ``commit`` is): commits that change only tests, documentation, results or reports keep it.
-    A training state saved at one commit is resumed at another with the same ``package``
-    (`harbench.models.deep.checkpoint`)."""
+    source manifest says which commit the code is."""
 
     commit: str
     clean: bool | None
     changed: tuple[str, ...] = ()
-    package: str = ""
 
 
 def _git(source: Path, *arguments: str) -> str:
@@ -63,15 +58,14 @@ def git_state() -> GitState:
             commit = _git(source, "rev-parse", "HEAD").strip()
             excluded = [f":(top,exclude){path}" for path in OUTPUT_PATHS]
             status = _git(source, "status", "--porcelain", "--untracked-files=all", "--", ":/", *excluded)
-            package = package_source_id(tracked_files(source))
         except (OSError, subprocess.SubprocessError):
             continue
         changed = tuple(line[3:] for line in status.splitlines() if line.strip())
-        return GitState(commit, not changed, changed, package)
+        return GitState(commit, not changed, changed)
     if os.environ.get(SOURCE_MANIFEST_VARIABLE):
         manifest = read_source_manifest(Path(os.environ[SOURCE_MANIFEST_VARIABLE]))
         changed = changed_files(checkout, manifest, ignored=OUTPUT_PATHS)
-        return GitState(manifest["commit"], not changed, changed, package_source_id(manifest["files"]))
+        return GitState(manifest["commit"], not changed, changed)
     return GitState("", None)
 
 

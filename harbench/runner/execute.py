@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from harbench.datasets.protocols import Split
 from harbench.datasets.windowset import WindowSet
 from harbench.models.base import WindowClassifier
-from harbench.models.deep.checkpoint import training_checkpoints
+from harbench.models.deep.checkpoint import STATE_VERSION, training_checkpoints
 from harbench.models.registry import PipelineContext, make_pipeline
 from harbench.models.representation import Layout
 from harbench.robustness.perturbations import perturb
@@ -204,18 +204,18 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
 
     With ``checkpoints`` (a folder) and a clean checkout, the fit is resumable
     (`harbench.models.deep.checkpoint`): a deep learner saves its training state in
-    ``checkpoints/<cell key>`` and resumes from what an interrupted run of the same cell with the
-    same harbench code saved there (`GitState.package`: the commit may differ where only tests,
-    documentation, results or reports changed). ``fit_s`` then adds the training seconds of the
-    earlier runs, and ``training_checkpoint`` records how many epochs were resumed and the
-    commits that saved them (None for a fit from nothing)."""
+    ``checkpoints/<cell key>`` and resumes from what an interrupted run of the same cell (the
+    same key, as for reusing a stored cell; possibly at an earlier clean commit) saved there.
+    ``fit_s`` then adds the training seconds of the earlier runs, and ``training_checkpoint``
+    records how many epochs were resumed and the commits that saved them (None for a fit from
+    nothing)."""
     load_before = os.getloadavg()[0]
     one_off_s = warm_up(cell.pipeline, cell.seed, pipeline_config, windows, split)
     source = git_state()
     with contextlib.ExitStack() as stack:
         checkpoint = None
         if checkpoints is not None and source.clean is True:
-            identity = {"key": cell.key, "harbench_source": source.package, "cell": cell.label(),
+            identity = {"key": cell.key, "state_version": STATE_VERSION, "cell": cell.label(),
                         "dataset": cell.dataset, "protocol": cell.protocol}
             checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity,
                                                                   writer=source.commit))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from harbench.errors import HarbenchError
 from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
-from harbench.models.deep.checkpoint import saved_progress
+from harbench.models.deep.checkpoint import STATE_VERSION, saved_progress
 from harbench.runner.cells import describe_compute
 from harbench.runner.environment import environment, git_state
 from harbench.runner.executors import Executor, InProcessExecutor
@@ -42,16 +42,16 @@ def check_clean_tree(allow_dirty: bool) -> None:
 
 
 def _resumption(store: ResultStore) -> dict[str, str]:
-    """Key -> what becomes of the saved training state of an unfinished cell: resumed when it was
-    saved by this harbench code (`GitState.package`) and the checkout is clean, else discarded
-    or left unused (`harbench.models.deep.checkpoint`)."""
+    """Key -> what becomes of the saved training state of an unfinished cell: resumed when it is
+    of this `STATE_VERSION` and the checkout is clean, else discarded or left unused
+    (`harbench.models.deep.checkpoint`)."""
     state = git_state()
     if state.clean is not True:
         return {key: " (its saved training state is not used: the checkout has uncommitted changes)"
                 for key in store.training_checkpoint_identities()}
     return {key: f" (resumes its saved training state: {saved_progress(store.training_checkpoints() / key)})"
-            if identity.get("harbench_source") == state.package
-            else " (its training state, saved by other harbench code, is discarded)"
+            if identity.get("state_version") == STATE_VERSION
+            else " (its training state, saved in another format by older harbench code, is discarded)"
             for key, identity in store.training_checkpoint_identities().items()}
 
 

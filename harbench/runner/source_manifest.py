@@ -31,29 +31,16 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
-def tracked_files(checkout: Path) -> dict[str, str]:
-    """Path -> git blob id of every file git tracks in ``checkout`` (``git ls-files --stage``:
-    the index, which is the commit's content when the tree is clean)."""
-    listing = subprocess.run(["git", "-C", str(checkout), "ls-files", "--stage", "-z", "--full-name", "--", ":/"],
-                             capture_output=True, check=True, timeout=30).stdout.decode()
+def write_source_manifest(checkout: Path, path: Path, commit: str) -> dict:
+    """Write ``path``: ``commit`` and the blob id of every file git tracks in ``checkout``
+    (from ``git ls-files --stage``). The caller makes sure the tree is clean."""
+    listing = subprocess.run(["git", "-C", str(checkout), "ls-files", "--stage", "-z"], capture_output=True,
+                             check=True, timeout=30).stdout.decode()
     files = {}
     for entry in filter(None, listing.split("\0")):
         mode_id_stage, name = entry.split("\t", 1)
         files[name] = mode_id_stage.split()[1]
-    return files
-
-
-def package_source_id(files: dict[str, str]) -> str:
-    """One id of the `PACKAGE`'s code: SHA-256 over the sorted paths and blob ids of the tracked
-    files under it. Commits that change only tests, documentation, results or reports keep it."""
-    lines = sorted(f"{name} {blob}" for name, blob in files.items() if name.startswith(PACKAGE + "/"))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def write_source_manifest(checkout: Path, path: Path, commit: str) -> dict:
-    """Write ``path``: ``commit`` and the blob id of every file git tracks in ``checkout``
-    (`tracked_files`). The caller makes sure the tree is clean."""
-    manifest = {"format": FORMAT, "commit": commit, "files": tracked_files(checkout)}
+    manifest = {"format": FORMAT, "commit": commit, "files": files}
     write_text_atomically(Path(path), json.dumps(manifest, indent=0, sort_keys=True) + "\n")
     return manifest
 

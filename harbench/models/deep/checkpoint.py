@@ -26,12 +26,12 @@ JAX, that a fit interrupted after an epoch and resumed in a new process gives th
 weights, curves and selected epoch as one that was not.
 
 A checkpoint is only ever resumed by the computation that wrote it: the runner gives each
-folder an ``identity`` (the cell's key, which holds every component's version, the backend,
-device and threads; the id of the harbench package's code in the clean checkout it is
-computed from, `harbench.runner.environment.GitState.package`, so that a commit of results or
-documentation does not throw hours of training away; and the cell's label, dataset and
-protocol for `harbench prune`); a folder written under another identity is deleted and the
-fit starts from its first epoch. Each state also records the commit that saved it. Each training run's
+folder an ``identity``, the cell's key (which holds every component's version, the evaluation
+version, the backend, device and threads: what a stored cell is reused by, across commits)
+and `STATE_VERSION`, with the cell's label, dataset and protocol for `harbench prune`; a
+folder written under another identity is deleted and the fit starts from its first epoch.
+Each state also records the commit that saved it (the runner only keeps states of clean
+checkouts), and a resumed cell's record lists those commits. Each training run's
 state is one ``.npz`` file written atomically (`harbench.atomic`), so a process killed while
 writing leaves the previous epoch's state.
 """
@@ -52,6 +52,9 @@ import numpy as np
 from harbench.atomic import write_bytes_atomically, write_text_atomically
 from harbench.errors import DataIntegrityError
 
+# Version of what a saved state holds and how it is restored: bump it whenever either changes,
+# so that states saved by the earlier code are discarded instead of resumed.
+STATE_VERSION = 1
 DEFAULT_INTERVAL_S = 60.0  # the most training a kill can lose, in seconds (plus the epoch under way)
 IDENTITY_FILE = "identity.json"
 _STATE_ENTRY = "__state__"  # the JSON part of a run's state, stored as bytes inside its .npz
