@@ -88,8 +88,8 @@ class ResultStore:
         return folder
 
     def training_checkpoint_identities(self) -> dict[str, dict]:
-        """Key -> identity (`harbench.models.deep.checkpoint`: key, commit, cell, dataset,
-        protocol) of every unfinished cell's training state."""
+        """Key -> identity (`harbench.models.deep.checkpoint`: key, state version, cell label,
+        dataset, protocol) of every unfinished cell's training state."""
         identities = {}
         for path in sorted((self.root / TRAINING_CHECKPOINTS).glob(f"*/{IDENTITY_FILE}")):
             identities[path.parent.name] = _read_json(path)
