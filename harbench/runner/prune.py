@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 
 from harbench.experiment import SuiteData, plan_cells
-from harbench.runner.cells import Cell
+from harbench.runner.cells import Cell, PlannedCell
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import Suite
 
@@ -29,12 +29,16 @@ def _block(dataset: str, protocol: dict, robustness: bool) -> str:
     return json.dumps([dataset, protocol, robustness], sort_keys=True)
 
 
-def stale_records(suites: list[Suite], store: ResultStore) -> dict[str, dict]:
+def plans(suites: list[Suite], store: ResultStore) -> list[tuple[Suite, list[PlannedCell]]]:
+    """Each suite with its planned cells (planned once for both kinds of pruning)."""
+    return [(suite, plan_cells(suite, SuiteData(suite, store))) for suite in suites]
+
+
+def stale_records(planned_suites: list[tuple[Suite, list[PlannedCell]]], store: ResultStore) -> dict[str, dict]:
     """Key -> record of the stored cells of the suites' (dataset, protocol) blocks that no suite
-    of ``suites`` plans."""
+    of ``planned_suites`` (`plans`) plans."""
     planned, settings, blocks = set(), set(), set()
-    for suite in suites:
-        items = plan_cells(suite, SuiteData(suite, store))
+    for suite, items in planned_suites:
         planned |= {key for item in items for key in item.all_keys()}
         settings |= {cell.setting_key for item in items for cell in (item.cell, *item.perturbed)}
         blocks |= {_block(dataset, suite.protocol, bool(suite.perturbations)) for dataset in suite.datasets}
@@ -55,13 +59,14 @@ def _planned_elsewhere(record: dict, settings: set[str]) -> bool:
     return bool((record.get("provenance") or {}).get("compute")) and Cell.from_record(record).setting_key in settings
 
 
-def stale_training_checkpoints(suites: list[Suite], store: ResultStore) -> dict[str, str]:
+def stale_training_checkpoints(planned_suites: list[tuple[Suite, list[PlannedCell]]],
+                               store: ResultStore) -> dict[str, str]:
     """Key -> cell label of the unfinished cells' training states (`ResultStore.training_checkpoints`)
-    of the suites' datasets and protocols whose key none of ``suites`` plans: no run of the
-    current code would resume them."""
+    of the suites' datasets and protocols whose key none of ``planned_suites`` (`plans`) plans:
+    no run of the current code would resume them."""
     planned, blocks = set(), set()
-    for suite in suites:
-        planned |= {item.cell.key for item in plan_cells(suite, SuiteData(suite, store))}
+    for suite, items in planned_suites:
+        planned |= {item.cell.key for item in items}
         blocks |= {_block(dataset, suite.protocol, False) for dataset in suite.datasets}
     return {key: identity["cell"] for key, identity in store.training_checkpoint_identities().items()
             if key not in planned and _block(identity.get("dataset"), identity.get("protocol"), False) in blocks}
@@ -71,14 +76,15 @@ def prune(suites: list[Suite], store: ResultStore, dry_run: bool = False,
           log: Callable[[str], None] = print) -> list[str]:
     """Remove (or, with ``dry_run``, only list) the `stale_records` of ``suites`` and their
     `stale_training_checkpoints`; return the keys of the cells removed."""
-    stale = stale_records(suites, store)
+    planned_suites = plans(suites, store)
+    stale = stale_records(planned_suites, store)
     verb = "would remove" if dry_run else "removed"
     for key, record in stale.items():
         log(f"{verb} {key}: {record['dataset']}/{record['protocol']}/fold {record['fold']}/{record['pipeline']}/seed "
             f"{record['seed']}")
         if not dry_run:
             store.remove(key)
-    checkpoints = stale_training_checkpoints(suites, store)
+    checkpoints = stale_training_checkpoints(planned_suites, store)
     for key, label in checkpoints.items():
         log(f"{verb} the training state of {key}: {label}")
         if not dry_run:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from harbench.atomic import write_bytes_atomically, write_text_atomically
 from harbench.errors import DataIntegrityError
-from harbench.models.deep.checkpoint import IDENTITY_FILE
+from harbench.models.deep.checkpoint import IDENTITY_FILE, read_identity
 from harbench.runner.predictions import Predictions
 
 DEFAULT_RESULTS_DIR = Path("results")
@@ -90,10 +90,8 @@ class ResultStore:
     def training_checkpoint_identities(self) -> dict[str, dict]:
         """Key -> identity (`harbench.models.deep.checkpoint`: key, state version, cell label,
         dataset, protocol) of every unfinished cell's training state."""
-        identities = {}
-        for path in sorted((self.root / TRAINING_CHECKPOINTS).glob(f"*/{IDENTITY_FILE}")):
-            identities[path.parent.name] = _read_json(path)
-        return identities
+        return {path.parent.name: read_identity(path.parent)
+                for path in sorted((self.root / TRAINING_CHECKPOINTS).glob(f"*/{IDENTITY_FILE}"))}
 
     def remove_training_checkpoint(self, key: str) -> None:
         """Delete cell ``key``'s training state (once the cell is stored, nothing resumes it)."""

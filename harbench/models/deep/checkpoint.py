@@ -88,9 +88,8 @@ class TrainingCheckpoint:
         self.discarded: str | None = None
         self.resumed_epochs = 0
         self.resumed_writers: list[str] = []
-        identity_path = self.folder / IDENTITY_FILE
-        if identity_path.is_file():
-            stored = _read_identity(identity_path)
+        stored = read_identity(self.folder)
+        if stored is not None:
             if stored != identity:
                 changed = sorted(name for name in {*stored, *identity} if stored.get(name) != identity.get(name))
                 self.discarded = f"{self.folder} was written for another computation ({', '.join(changed)} differ)"
@@ -166,7 +165,17 @@ def saved_progress(folder: Path) -> str:
     return ", ".join(runs)
 
 
-def _read_identity(path: Path) -> dict:
+def read_identity(folder: Path) -> dict | None:
+    """The identity a training state in ``folder`` was saved under, or None when it has none.
+
+    Raises
+    ------
+    DataIntegrityError
+        Naming the file, when it cannot be read.
+    """
+    path = Path(folder) / IDENTITY_FILE
+    if not path.is_file():
+        return None
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
