@@ -194,10 +194,10 @@ def test_a_run_killed_in_a_long_fit_resumes_it_from_its_last_epoch(tmp_path, sui
 
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
     lines = []
-    monkeypatch.setattr(run, "STATE_VERSION", STATE_VERSION + 1)
+    monkeypatch.setattr(execute, "STATE_VERSION", STATE_VERSION + 1)
     run_suite(suite, store, pipelines=["cnn"], seeds=[0], dry_run=True, log=lines.append)
     assert lines[-1].endswith(" (its training state, saved in another format by older harbench code, is discarded)")
-    monkeypatch.setattr(run, "STATE_VERSION", STATE_VERSION)
+    monkeypatch.setattr(execute, "STATE_VERSION", STATE_VERSION)
     # a later clean commit (say, one that added results) resumes it: the cell's key is the same
     later_commit = GitState("1" * 40, True)
     for module in (environment, execute, run):
@@ -324,3 +324,15 @@ def test_executor_options_are_exclusive_and_checked():
         make_executor(jobs=2, dask=True)
     with pytest.raises(ExecutorError, match="--jobs must be at least 1"):
         make_executor(jobs=0)
+
+
+def test_a_saved_training_state_is_resumed_only_under_the_identity_its_cell_trains_under(tmp_path):
+    """The dry run's prediction names what `TrainingCheckpoint` will do: resume an identical
+    identity, discard one of another format or another computation."""
+    identity = {"key": "k", "state_version": STATE_VERSION, "cell": "tiny/cnn/seed 0", "dataset": "tiny"}
+    assert run._fate(dict(identity), identity, tmp_path) == " (resumes its saved training state: )"
+    older = {**identity, "state_version": STATE_VERSION - 1}
+    assert "saved in another format by older harbench code, is discarded" in run._fate(older, identity, tmp_path)
+    relabelled = {**identity, "cell": "tiny/cnn/seed 1"}
+    assert run._fate(relabelled, identity, tmp_path) == (" (its training state, saved for another computation "
+                                                          "(cell differ), is discarded)")

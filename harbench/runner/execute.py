@@ -193,6 +193,15 @@ def test_predictions(windows: WindowSet, split: Split, y_pred: np.ndarray, proba
                        y_true=windows.y[split.test], y_pred=y_pred, proba=proba)
 
 
+def training_identity(cell: Cell) -> dict:
+    """The identity under which ``cell`` saves its training state and which a saved state must
+    have to be resumed (`harbench.models.deep.checkpoint`): the cell's key (as for reusing a
+    stored cell) and the state format, with the label, dataset and protocol that `harbench prune`
+    and the logs name it by."""
+    return {"key": cell.key, "state_version": STATE_VERSION, "cell": cell.label(),
+            "dataset": cell.dataset, "protocol": cell.protocol}
+
+
 def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split, latency_calls: int,
              executor: str = "in-process", perturbed: tuple[Cell, ...] = (),
              checkpoints: Path | None = None) -> CellResult:
@@ -215,9 +224,7 @@ def run_cell(cell: Cell, pipeline_config: dict, windows: WindowSet, split: Split
     with contextlib.ExitStack() as stack:
         checkpoint = None
         if checkpoints is not None and source.clean is True:
-            identity = {"key": cell.key, "state_version": STATE_VERSION, "cell": cell.label(),
-                        "dataset": cell.dataset, "protocol": cell.protocol}
-            checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, identity,
+            checkpoint = stack.enter_context(training_checkpoints(Path(checkpoints) / cell.key, training_identity(cell),
                                                                   writer=source.commit))
         pipeline, train, fit_s = fit_on_split(cell.pipeline, cell.seed, pipeline_config, windows, split)
     resumed = checkpoint is not None and (checkpoint.resumed_epochs > 0 or checkpoint.discarded is not None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from harbench.errors import HarbenchError
 from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
-from harbench.models.deep.checkpoint import STATE_VERSION, saved_progress
-from harbench.runner.cells import describe_compute
+from harbench.models.deep.checkpoint import differing_fields, saved_progress
+from harbench.runner.cells import Cell, describe_compute
 from harbench.runner.environment import environment, git_state
+from harbench.runner.execute import training_identity
 from harbench.runner.executors import Executor, InProcessExecutor
 from harbench.runner.progress import Progress
 from harbench.runner.store import ResultStore
@@ -41,18 +43,27 @@ def check_clean_tree(allow_dirty: bool) -> None:
         )
 
 
-def _resumption(store: ResultStore) -> dict[str, str]:
-    """Key -> what becomes of the saved training state of an unfinished cell: resumed when it is
-    of this `STATE_VERSION` and the checkout is clean, else discarded or left unused
-    (`harbench.models.deep.checkpoint`)."""
-    state = git_state()
-    if state.clean is not True:
-        return {key: " (its saved training state is not used: the checkout has uncommitted changes)"
-                for key in store.training_checkpoint_identities()}
-    return {key: f" (resumes its saved training state: {saved_progress(store.training_checkpoints() / key)})"
-            if identity.get("state_version") == STATE_VERSION
-            else " (its training state, saved in another format by older harbench code, is discarded)"
-            for key, identity in store.training_checkpoint_identities().items()}
+def _resumption(store: ResultStore, cells: list[Cell]) -> dict[str, str]:
+    """Key -> what becomes of the saved training state of each of ``cells`` that has one: resumed
+    when it was saved under the identity the cell trains under (`execute.training_identity`) and
+    the checkout is clean, else discarded or left unused (`harbench.models.deep.checkpoint`)."""
+    saved = store.training_checkpoint_identities()
+    if git_state().clean is not True:
+        return {cell.key: " (its saved training state is not used: the checkout has uncommitted changes)"
+                for cell in cells if cell.key in saved}
+    return {cell.key: _fate(saved[cell.key], training_identity(cell), store.training_checkpoints() / cell.key)
+            for cell in cells if cell.key in saved}
+
+
+def _fate(saved: dict, identity: dict, folder: Path) -> str:
+    """What `TrainingCheckpoint` will do with the state in ``folder``, saved under ``saved``, for a
+    cell that trains under ``identity``."""
+    if saved == identity:
+        return f" (resumes its saved training state: {saved_progress(folder)})"
+    if saved.get("state_version") != identity["state_version"]:
+        return " (its training state, saved in another format by older harbench code, is discarded)"
+    return (f" (its training state, saved for another computation ({', '.join(differing_fields(saved, identity))} "
+            "differ), is discarded)")
 
 
 def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = None, seeds: list[int] | None = None,
@@ -98,7 +109,7 @@ def run_suite(suite: Suite, store: ResultStore, pipelines: list[str] | None = No
         log(f"  reused as computed elsewhere (same setting, another backend, device or thread count; "
             f"`--only-this-device` computes them here): {len(elsewhere)} model(s) on "
             f"{'; '.join(sorted({describe_compute(item.cell.compute) for item in elsewhere}))}")
-    resumption = _resumption(store)
+    resumption = _resumption(store, [cell for item in missing for cell in (item.cell, *item.perturbed)])
     if dry_run:
         for item in missing:
             for cell in (item.cell, *item.perturbed):

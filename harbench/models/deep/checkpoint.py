@@ -91,8 +91,8 @@ class TrainingCheckpoint:
         stored = read_identity(self.folder)
         if stored is not None:
             if stored != identity:
-                changed = sorted(name for name in {*stored, *identity} if stored.get(name) != identity.get(name))
-                self.discarded = f"{self.folder} was written for another computation ({', '.join(changed)} differ)"
+                self.discarded = (f"{self.folder} was written for another computation "
+                                  f"({', '.join(differing_fields(stored, identity))} differ)")
                 shutil.rmtree(self.folder)
         elif self.folder.exists():
             shutil.rmtree(self.folder)  # a folder without identity: creation was interrupted, nothing to resume
@@ -163,6 +163,11 @@ def saved_progress(folder: Path) -> str:
         state, _ = _read_run(path, arrays=False)
         runs.append(f"{path.stem} {'finished after ' if state.get('finished') else ''}{state.get('epochs', 0)} epochs")
     return ", ".join(runs)
+
+
+def differing_fields(saved: dict, identity: dict) -> list[str]:
+    """The fields in which the identity a state was ``saved`` under differs from ``identity``."""
+    return sorted(name for name in {*saved, *identity} if saved.get(name) != identity.get(name))
 
 
 def read_identity(folder: Path) -> dict | None:
