@@ -14,6 +14,7 @@ from harbench.datasets.catalog import dataset_ids, get_dataset
 from harbench.errors import DataIntegrityError, HarbenchError
 from harbench.experiment import SuiteData, plan_cells, splits_name, with_results_from_elsewhere
 from harbench.reporting.aggregate import runs_table, summary_table
+from harbench.reporting.epoch_selection import epoch_selection_section
 from harbench.reporting.figures import suite_figures
 from harbench.reporting.fusion import fusion_lines
 from harbench.reporting.index import render_index
@@ -117,7 +118,8 @@ def write_suite_files(suite: Suite, store: ResultStore, reports_dir: Path) -> li
                           statistics.fold_scores, statistics.comparisons)
         ]
     robustness, robustness_csv = _robustness(suite, store, perturbed, records, classes, reports_dir)
-    sections = [*(["## Robustness", "", *robustness] if robustness else []),
+    sections = [*epoch_selection_section(summary, records),
+                *(["## Robustness", "", *robustness] if robustness else []),
                 *_transfer(suite, splits, records, predictions),
                 *(fusion_lines(suite.fusion, records, predictions, len(classes[suite.fusion["datasets"][0]]))
                   if suite.fusion else [])]
