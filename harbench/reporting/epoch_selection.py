@@ -58,9 +58,10 @@ def epoch_selection_lines(records: list[dict], pipelines: list[str]) -> list[str
         "Epoch selection on the validation subjects (from the stored training curves; means over runs): the "
         "validation accuracy of the selected epoch, and the median and lowest validation accuracy of the "
         f"{NEIGHBOURS} epochs on each side of it. The selected epoch is the best of a curve that moves from epoch "
-        "to epoch, so its validation accuracy overstates what that many epochs give; the refit on training + "
-        "validation subjects trains that many epochs and keeps its last, unchecked. Where the epochs around the "
-        "selected one score much lower, the refit's test accuracy varies with the seed accordingly.", "",
+        "to epoch, so its validation accuracy overstates what that many epochs give; a refit on training + "
+        "validation subjects (*trained on* train + val) trains that many epochs and keeps its last, unchecked. "
+        "Where the epochs around the selected one score much lower, the refit's test accuracy varies with the "
+        "seed accordingly.", "",
         table(["pipeline", "runs", "selected epoch (median)", "epochs run (mean)", "validation accuracy there",
                f"median of ±{NEIGHBOURS} epochs", f"lowest of ±{NEIGHBOURS} epochs", "test accuracy"],
               rows, "lrrrrrrr"), ""]
