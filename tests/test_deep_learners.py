@@ -35,6 +35,10 @@ TINY = {"cnn": {"filters": 8, "dense_units": 8}, "lstm": {"units": 8}, "bilstm":
         "deepconvlstm": {"filters": 4, "lstm_units": 4}, "resnet": {"block_filters": [4, 4, 4]},
         "inception_time": {"depth": 3, "filters": 4, "bottleneck": 4, "kernel_sizes": [9, 5, 3]}}
 SMALL_CNN = {"filters": 8, "dense_units": 8, "batch_size": 16}
+# what the backend test fits: every deep learner, and one with weight averaging (the optimiser's
+# moving average of the weights, swapped in around validation and at each epoch's end)
+BACKEND_CASES = {**{pipeline_id: (pipeline_id, TINY[pipeline_id]) for pipeline_id in DEEP_IDS},
+                 "resnet averaged": ("resnet", {**TINY["resnet"], "weight_average": 0.9})}
 
 
 def _windows(n: int, seed: int, steps: int = 32, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +55,7 @@ CHILD = textwrap.dedent("""
     import numpy as np
     from harbench.models import make_pipeline
     from harbench.models.deep.backend import compute_description
-    from tests.test_deep_learners import CONTEXT, DEEP_IDS, TINY, _windows
+    from tests.test_deep_learners import BACKEND_CASES, CONTEXT, _windows
 
     # whole batches of 8 everywhere (24 training, 8 validation, 32 in the refit), so each network
     # compiles one training and one evaluation step
@@ -60,11 +64,11 @@ CHILD = textwrap.dedent("""
     X_new, _ = _windows(10, seed=2)
     repeats = int(sys.argv[1])
     report = {"compute": compute_description(), "learners": {}}
-    for pipeline_id in DEEP_IDS:
-        config = {**TINY[pipeline_id], "max_epochs": 2, "patience": 1, "batch_size": 8}
+    for case, (pipeline_id, tiny) in BACKEND_CASES.items():
+        config = {**tiny, "max_epochs": 2, "patience": 1, "batch_size": 8}
         fits = [make_pipeline(pipeline_id, CONTEXT, 3, config).fit(X, y, X_val, y_val) for _ in range(repeats)]
         probabilities = [fit.predict_proba(X_new) for fit in fits]
-        report["learners"][pipeline_id] = {
+        report["learners"][case] = {
             "predict_shape": list(fits[0].predict(X_new).shape),
             "proba_shape": list(probabilities[0].shape),
             "max_row_sum_error": float(np.abs(probabilities[0].sum(axis=1) - 1).max()),
@@ -105,7 +109,7 @@ def test_every_deep_learner_trains_and_predicts_deterministically_under_each_bac
     report = json.loads(lines[-1].removeprefix("REPORT "))
     assert report["keras_backend"] == keras_backend
     assert report["compute"] == {"backend": keras_backend, "device": cpu_description()}
-    assert set(report["learners"]) == set(DEEP_IDS)
+    assert set(report["learners"]) == set(BACKEND_CASES)
     for pipeline_id, learner in report["learners"].items():
         assert learner["predict_shape"] == [10] and learner["proba_shape"] == [10, 3], pipeline_id
         assert learner["max_row_sum_error"] < 1e-5, pipeline_id
@@ -259,3 +263,39 @@ def test_a_cnn_configuration_that_cannot_be_built_fails_before_training(config, 
     X, y = _windows(12, seed=0)
     with pytest.raises(InputValidationError, match=message):
         make_pipeline("cnn", CONTEXT, 0, config).fit(X, y)
+
+
+def test_weight_averaging_stays_out_of_every_deep_learners_key_until_it_is_set():
+    from harbench.models.registry import describe
+
+    for pipeline_id in DEEP_IDS:
+        assert "weight_average" not in describe(make_pipeline(pipeline_id, CONTEXT, 0))["params"], pipeline_id
+    assert describe(make_pipeline("resnet", CONTEXT, 0, {"weight_average": 0.99}))["params"]["weight_average"] == 0.99
+
+
+@pytest.mark.parametrize("momentum", [0.0, 1.0, 1.5])
+def test_a_weight_average_momentum_outside_zero_to_one_fails_before_training(momentum):
+    from harbench.errors import InputValidationError
+
+    X, y = _windows(12, seed=0)
+    with pytest.raises(InputValidationError, match=rf"weight_average={momentum} is not a momentum in \(0, 1\)"):
+        make_pipeline("cnn", CONTEXT, 0, {**TINY["cnn"], "weight_average": momentum}).fit(X, y)
+
+
+@pytest.mark.slow
+def test_with_weight_averaging_the_selection_scores_and_keeps_the_averaged_weights():
+    """The validation loss recorded for the selected epoch is that of the weights the selection
+    run keeps; without averaging, the same seed keeps other weights."""
+    import keras
+
+    X, y = _windows(60, seed=0)
+    X_val, y_val = _windows(30, seed=1)
+    config = {**SMALL_CNN, "max_epochs": 6, "patience": 6, "learning_rate": 0.01, "refit": False}
+    averaged = make_pipeline("cnn", CONTEXT, 0, {**config, "weight_average": 0.8}).fit(X, y, X_val, y_val)
+    loss = keras.losses.SparseCategoricalCrossentropy()(y_val, averaged.model_.predict(averaged._standardise(X_val),
+                                                                                        verbose=0))
+    recorded = averaged.history_["val_loss"][averaged.selected_epochs_ - 1]
+    np.testing.assert_allclose(float(loss), recorded, rtol=1e-4)
+    plain = make_pipeline("cnn", CONTEXT, 0, config).fit(X, y, X_val, y_val)
+    assert plain.history_["val_loss"] != averaged.history_["val_loss"]
+    assert plain.history_["loss"][0] == averaged.history_["loss"][0]  # the same training, scored otherwise

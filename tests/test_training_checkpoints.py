@@ -57,7 +57,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def fit_summary() -> dict:
+def fit_summary(config: dict = CONFIG) -> dict:
     """Fit the test's CNN; what must not depend on an interruption: a digest of every weight,
     the curves, the selected epoch, and the predicted probabilities."""
     import hashlib
@@ -65,7 +65,7 @@ def fit_summary() -> dict:
     X, y = _windows(48, seed=0)
     X_val, y_val = _windows(16, seed=1)
     X_new, _ = _windows(10, seed=2)
-    model = make_pipeline("cnn", CONTEXT, 3, CONFIG).fit(X, y, X_val, y_val)
+    model = make_pipeline("cnn", CONTEXT, 3, config).fit(X, y, X_val, y_val)
     digest = hashlib.sha256(b"".join(np.asarray(weights).tobytes() for weights in model.model_.get_weights()))
     return {"weights": digest.hexdigest(), "history": model.history_, "selected_epochs": model.selected_epochs_,
             "epochs_run": model.epochs_run_, "proba": model.predict_proba(X_new).tolist()}
@@ -99,8 +99,11 @@ def test_a_fit_killed_after_an_epoch_resumes_in_a_new_process_to_the_uninterrupt
         assert resumed == uninterrupted, f"{keras_backend}: resumed after {run} differs from the uninterrupted fit"
 
 
-def test_a_fit_interrupted_in_this_process_resumes_to_the_uninterrupted_weights(tmp_path, monkeypatch):
-    uninterrupted = fit_summary()
+@pytest.mark.parametrize("config", [CONFIG, {**CONFIG, "weight_average": 0.7}], ids=["trained", "averaged"])
+def test_a_fit_interrupted_in_this_process_resumes_to_the_uninterrupted_weights(config, tmp_path, monkeypatch):
+    """Also with weight averaging, whose averaged weights are swapped in when an epoch's state is
+    saved (`KerasClassifier` ``weight_average``)."""
+    uninterrupted = fit_summary(config)
     save = TrainingCheckpoint.save
 
     def save_then_interrupt(self, run, state, arrays):
@@ -110,10 +113,10 @@ def test_a_fit_interrupted_in_this_process_resumes_to_the_uninterrupted_weights(
 
     monkeypatch.setattr(TrainingCheckpoint, "save", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt), training_checkpoints(tmp_path, IDENTITY, interval_s=0):
-        fit_summary()
+        fit_summary(config)
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
     with training_checkpoints(tmp_path, IDENTITY, interval_s=0) as checkpoint:
-        resumed = fit_summary()
+        resumed = fit_summary(config)
     assert checkpoint.resumed_epochs == 2
     assert resumed == uninterrupted
 

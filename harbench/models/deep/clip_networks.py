@@ -78,10 +78,11 @@ class _ClipClassifier(KerasClassifier):
 
     def __init__(self, seed: int = 0, max_epochs: int = 80, batch_size: int = 8, learning_rate: float = 1e-3,
                  patience: int = 15, verbose: int = 0, refit: bool = True,
-                 optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None) -> None:
+                 optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
 
     def load_fitted(self, folder: Path, trusted_modules: frozenset[str] = frozenset()) -> _ClipClassifier:
         """As `KerasClassifier.load_fitted`, with the step-averaging network's class registered
@@ -117,11 +118,12 @@ class LRCNClassifier(_ClipClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 150, batch_size: int = 8, learning_rate: float = 3e-3,
                  patience: int = 30, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: tuple[int, ...] = (16, 32, 64, 64), pool_sizes: tuple[int, ...] = (4, 4, 2, 2),
                  lstm_units: int = 32, dropout: float = 0.25) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.pool_sizes = pool_sizes
         self.lstm_units = lstm_units
@@ -172,11 +174,12 @@ class ConvLSTM2DClassifier(_ClipClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 80, batch_size: int = 8, learning_rate: float = 1e-3,
                  patience: int = 15, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: tuple[int, ...] = (4, 8, 14, 16), dropout: float = 0.2,
                  recurrent_dropout: float = 0.2) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -232,10 +235,11 @@ class FrameCNNClassifier(_ClipClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 150, batch_size: int = 8, learning_rate: float = 3e-3,
                  patience: int = 15, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: tuple[int, ...] = (16, 32, 64), dense_units: int = 64, dropout: float = 0.5) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.dense_units = dense_units
         self.dropout = dropout

@@ -62,17 +62,19 @@ class CNNClassifier(KerasClassifier):
     untuned defaults.
     """
 
-    params_added_later: ClassVar[dict[str, object]] = {"head": "global_average", "l2": 0.0}
+    params_added_later: ClassVar[dict[str, object]] = {**KerasClassifier.params_added_later, "head": "global_average",
+                                                       "l2": 0.0}
 
     def __init__(self, seed: int = 0, max_epochs: int = 100, batch_size: int = 128, learning_rate: float = 1e-3,
                  patience: int = 15, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: int | tuple[int, ...] = 64, kernel_size: int = 9,
                  n_conv: int = 3, pool_size: int = 3, dense_units: int = 100, dropout: float = 0.5,
                  batch_norm: bool = True, head: str = "global_average", l2: float = 0.0) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.kernel_size = kernel_size
         self.n_conv = n_conv

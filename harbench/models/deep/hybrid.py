@@ -23,11 +23,12 @@ class DeepConvLSTMClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 15, batch_size: int = 128, learning_rate: float = 1e-3,
                  patience: int = 4, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: int = 64, kernel_size: int = 5,
                  n_conv: int = 4, lstm_units: int = 128, dropout: float = 0.5) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.kernel_size = kernel_size
         self.n_conv = n_conv
@@ -65,11 +66,12 @@ class CNNLSTMClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 40, batch_size: int = 64, learning_rate: float = 1e-3,
                  patience: int = 8, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  filters: int = 64, kernel_size: int = 5,
                  pool_size: int = 2, lstm_units: int = 64, dropout: float = 0.5) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.filters = filters
         self.kernel_size = kernel_size
         self.pool_size = pool_size
@@ -107,11 +109,12 @@ class ConvLSTMClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 30, batch_size: int = 64, learning_rate: float = 1e-3,
                  patience: int = 6, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  n_subsequences: int = 4, filters: int = 64,
                  kernel_size: int = 3, dense_units: int = 100, dropout: float = 0.5) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.n_subsequences = n_subsequences
         self.filters = filters
         self.kernel_size = kernel_size

@@ -31,11 +31,12 @@ class InceptionTimeClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 30, batch_size: int = 64, learning_rate: float = 1e-3,
                  patience: int = 6, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  depth: int = 6, filters: int = 32,
                  bottleneck: int = 32, kernel_sizes: tuple[int, ...] = (40, 20, 10)) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.depth = depth
         self.filters = filters
         self.bottleneck = bottleneck

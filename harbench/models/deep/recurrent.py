@@ -27,11 +27,12 @@ class LSTMClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 40, batch_size: int = 128, learning_rate: float = 2e-3,
                  patience: int = 8, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  units: int = 32, n_layers: int = 2,
                  dropout: float = 0.0, bidirectional: bool = False, input_dense: int = 0, l2: float = 0.0) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.units = units
         self.n_layers = n_layers
         self.dropout = dropout
@@ -63,9 +64,10 @@ class BiLSTMClassifier(LSTMClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 40, batch_size: int = 128, learning_rate: float = 2e-3,
                  patience: int = 8, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  units: int = 32, n_layers: int = 2,
                  dropout: float = 0.0, bidirectional: bool = True, input_dense: int = 0, l2: float = 0.0) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience, units=units, n_layers=n_layers,
+                         lr_patience=lr_patience, weight_average=weight_average, units=units, n_layers=n_layers,
                          dropout=dropout, bidirectional=bidirectional, input_dense=input_dense, l2=l2)

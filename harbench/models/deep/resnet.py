@@ -21,10 +21,11 @@ class ResNetClassifier(KerasClassifier):
     def __init__(self, seed: int = 0, max_epochs: int = 12, batch_size: int = 64, learning_rate: float = 1e-3,
                  patience: int = 4, verbose: int = 0, refit: bool = True,
                  optimizer: str = "adam", monitor: str = "val_loss", lr_patience: int | None = None,
+                 weight_average: float | None = None,
                  block_filters: tuple[int, ...] = (64, 128, 128), kernel_sizes: tuple[int, ...] = (8, 5, 3)) -> None:
         super().__init__(seed=seed, max_epochs=max_epochs, batch_size=batch_size, learning_rate=learning_rate,
                          patience=patience, verbose=verbose, refit=refit, optimizer=optimizer, monitor=monitor,
-                         lr_patience=lr_patience)
+                         lr_patience=lr_patience, weight_average=weight_average)
         self.block_filters = block_filters
         self.kernel_sizes = kernel_sizes
 

@@ -24,6 +24,7 @@ CALLBACK_STATE = {
     "EarlyStopping": ("wait", "stopped_epoch", "best", "best_epoch"),
     "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
     "RateRecorder": ("rates",),
+    "SwapEMAWeights": ("_ema_weights_in_model",),  # saved at an epoch's end, with the averaged weights swapped in
 }
 _BEST_WEIGHTS = "best_weights"  # EarlyStopping(restore_best_weights=True)'s weights of the best epoch so far
 
