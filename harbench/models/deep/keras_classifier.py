@@ -26,8 +26,9 @@ Training is seeded and deterministic for a backend and device (see
 With ``weight_average`` the optimiser also keeps an exponential moving average of the weights
 (Polyak averaging: Polyak & Juditsky 1992, SIAM J. Control Optim. 30(4):838-855), and the
 averaged weights are what every epoch is scored with on the validation windows, what the
-selection keeps and what a run ends with (Keras' ``use_ema`` with ``SwapEMAWeights``). It damps
-the epoch-to-epoch swing of a network's validation accuracy, so the refit's last epoch, which
+selection keeps and what a run ends with (Keras' ``use_ema`` with ``SwapEMAWeights``; batch
+normalisation's statistics, running averages already, are not averaged again). It damps the
+epoch-to-epoch swing of a network's validation accuracy, so the refit's last epoch, which
 nothing checks, is less of a draw from that swing.
 
 Without validation windows the network trains for ``max_epochs`` at a constant learning rate
