@@ -25,6 +25,14 @@ datasets, leaves out the other's late fusion). A ``[fusion]`` table
 pipelines to fuse, one on each) asks the report for the late fusion of their stored class
 probabilities, trial by trial; the pairs are named in the file, never chosen from results.
 
+A pipeline may take its configuration from a pipeline of another suite, or of its own:
+``from = { suite = "uci_har_budgets", pipeline = "resnet@paper" }`` (``suite`` defaults to the
+suite itself, ``pipeline`` to the pipeline's own name), and its other keys then set or replace
+parameters of that configuration (``datasets``, where a pipeline runs, is never taken). A
+selection suite's candidates and the suite that uses the chosen one thus hold one recipe, not
+copies that can drift apart; since the cell key is built from the resolved configuration, a
+pipeline written with ``from`` has the same cells as one written out in full.
+
 A ``[notes]`` table maps pipelines of the suite to a paragraph that the report prints before
 its results: how the pipeline's settings were chosen and what a reader must know to cite its
 row (a selection that saw every subject through the other folds, a budget that is not the
@@ -109,6 +117,7 @@ def load_suite(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Suite:
     extending = "extends" in raw
     if extending:
         raw = _extend(raw, where, path.parent)
+    raw = _resolve_references(raw, where, path, path.parent)
     return check_suite(raw, where, extending)
 
 
@@ -132,6 +141,49 @@ def _extend(raw: dict, where: str, folder: Path) -> dict:
     if "datasets" in raw:  # the base's late fusion is of the base's datasets
         base = {key: value for key, value in base.items() if key != "fusion"}
     return {**base, **{key: value for key, value in raw.items() if key != "extends"}}
+
+
+def _suite_pipelines(path: Path, folder: Path) -> dict:
+    """The pipeline tables of the suite file at ``path`` (of the suite it extends, if it does)."""
+    raw = _read(path)
+    if "extends" in raw:
+        raw = _extend(raw, str(path), folder)
+    return raw.get("pipelines", {})
+
+
+def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> dict:
+    """``raw`` with every pipeline's ``from`` replaced by the configuration it names (see the
+    module docstring); a chain of references is followed, a cycle is an error."""
+    if not isinstance(raw.get("pipelines"), dict):
+        return raw
+    own = raw["pipelines"]
+
+    def resolve(suite: str, pipelines: dict, pipeline: str, chain: tuple[str, ...]) -> dict:
+        label = f"{suite}:{pipeline}"
+        if label in chain:
+            raise SuiteError(f"{where}: pipeline references go round in a circle: {' -> '.join((*chain, label))}.")
+        if not isinstance(pipelines[pipeline], dict):
+            raise SuiteError(f"{where}: pipeline {label!r} must be a table of parameters, got {pipelines[pipeline]!r}.")
+        config = dict(pipelines[pipeline])
+        reference = config.pop("from", None)
+        if reference is None:
+            return config
+        if (not isinstance(reference, dict) or not reference or not set(reference) <= {"suite", "pipeline"}
+                or not all(isinstance(value, str) for value in reference.values())):
+            raise SuiteError(f"{where}: pipeline {label!r}: 'from' must be a table such as "
+                             f"{{ suite = \"uci_har_budgets\", pipeline = \"resnet@paper\" }}, got {reference!r}.")
+        source, named = reference.get("suite", suite), reference.get("pipeline", pipeline)
+        if source != suite:
+            source_path = suite_path(source, folder)
+            pipelines = own if source_path.resolve() == path.resolve() else _suite_pipelines(source_path, folder)
+        if named not in pipelines:
+            raise SuiteError(f"{where}: pipeline {label!r} takes its configuration from {named!r} of suite "
+                             f"{source!r}, which has no such pipeline (it has: {', '.join(pipelines)}).")
+        taken = resolve(source, pipelines, named, (*chain, label))
+        taken.pop("datasets", None)
+        return {**taken, **config}
+
+    return {**raw, "pipelines": {pipeline: resolve(path.stem, own, pipeline, ()) for pipeline in own}}
 
 
 def _perturbations(raw: dict, where: str) -> tuple[dict[str, tuple[float | str, ...]], int]:
