@@ -30,16 +30,20 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
         ax.errorbar(seconds, mean, yerr=errors[:, index:index + 1], fmt="o", capsize=3,
                     color=FAMILY_COLOURS.get(family, "tab:gray"))
     position = {name: (seconds, mean) for name, seconds, mean in zip(pipelines, fit_s, accuracy, strict=True)}
+    joined = False
     for name, (seconds, mean) in position.items():  # a variant (`resnet@paper`) joined to its base (`resnet`)
         base = name.partition("@")[0]
         if base != name and base in position:
             ax.plot([position[base][0], seconds], [position[base][1], mean], ":", color="0.5", lw=1)
+            joined = True
     ax.set_xscale("log")
     _label_points(ax, pipelines, fit_s, accuracy)
     ax.set_xlabel("fit time with feature extraction, s (median, log scale)")
     ax.set_ylabel(f"test accuracy (mean; bars: {bars})")
-    for family, colour in FAMILY_COLOURS.items():
-        ax.plot([], [], "o", color=colour, label=family)
+    for family in dict.fromkeys(families):  # the families shown, in order of appearance
+        ax.plot([], [], "o", color=FAMILY_COLOURS.get(family, "tab:gray"), label=family)
+    if joined:
+        ax.plot([], [], ":", color="0.5", lw=1, label="a model and its variant (name@variant)")
     ax.legend(loc="lower right")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
