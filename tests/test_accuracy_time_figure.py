@@ -14,9 +14,10 @@ def _legend(pipelines, families):
 
 def test_the_legend_lists_the_families_shown_and_no_other():
     assert _legend(["handcrafted+svm", "cnn"], ["classical", "deep"]) == ["classical", "deep"]
-    assert _legend(["minirocket", "lstm", "xgb"], ["kernel", "deep", "kernel"]) == ["kernel", "deep"]
+    assert _legend(["minirocket", "lstm", "hydra"], ["kernel", "deep", "kernel"]) == ["deep", "kernel"]
+    assert _legend(["mine", "cnn"], ["other", "deep"]) == ["deep", "other"]
 
 
 def test_the_legend_explains_the_line_joining_a_model_to_its_variant_only_when_one_is_drawn():
-    assert _legend(["resnet", "resnet@paper"], ["deep", "deep"])[-1] == "a model and its variant (name@variant)"
-    assert "a model and its variant (name@variant)" not in _legend(["resnet@paper", "cnn"], ["deep", "deep"])
+    assert _legend(["resnet", "resnet@paper"], ["deep", "deep"])[-1] == "a model and its\nvariant (name@variant)"
+    assert "a model and its\nvariant (name@variant)" not in _legend(["resnet@paper", "cnn"], ["deep", "deep"])

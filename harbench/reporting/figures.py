@@ -24,7 +24,7 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
     """Mean accuracy against median fit seconds (feature extraction included) on a log axis,
     one point per pipeline; ``errors`` (2, n) are the lower and upper bar lengths (``bars``
     says what they are)."""
-    fig = Figure(figsize=(7, 4.5))
+    fig = Figure(figsize=(8.5, 4.5))
     ax = fig.subplots()
     for index, (family, seconds, mean) in enumerate(zip(families, fit_s, accuracy, strict=True)):
         ax.errorbar(seconds, mean, yerr=errors[:, index:index + 1], fmt="o", capsize=3,
@@ -39,12 +39,13 @@ def accuracy_vs_fit_time(pipelines: Sequence[str], families: Sequence[str], fit_
     ax.set_xscale("log")
     _label_points(ax, pipelines, fit_s, accuracy)
     ax.set_xlabel("fit time with feature extraction, s (median, log scale)")
-    ax.set_ylabel(f"test accuracy (mean; bars: {bars})")
-    for family in dict.fromkeys(families):  # the families shown, in order of appearance
+    ax.set_ylabel(f"test accuracy (mean)\nbars: {bars}")
+    shown = [family for family in FAMILY_COLOURS if family in families]
+    for family in shown + sorted(set(families) - set(shown)):  # only the families shown
         ax.plot([], [], "o", color=FAMILY_COLOURS.get(family, "tab:gray"), label=family)
     if joined:
-        ax.plot([], [], ":", color="0.5", lw=1, label="a model and its variant (name@variant)")
-    ax.legend(loc="lower right")
+        ax.plot([], [], ":", color="0.5", lw=1, label="a model and its\nvariant (name@variant)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # beside, not over, the points
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig, ax
