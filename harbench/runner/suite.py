@@ -157,6 +157,7 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> dict
     if not isinstance(raw.get("pipelines"), dict):
         return raw
     own = raw["pipelines"]
+    read: dict[Path, dict] = {}  # the pipelines of each other suite named, read once
 
     def resolve(suite: str, pipelines: dict, pipeline: str, chain: tuple[str, ...]) -> dict:
         label = f"{suite}:{pipeline}"
@@ -174,8 +175,10 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> dict
                              f"{{ suite = \"uci_har_budgets\", pipeline = \"resnet@paper\" }}, got {reference!r}.")
         source, named = reference.get("suite", suite), reference.get("pipeline", pipeline)
         if source != suite:
-            source_path = suite_path(source, folder)
-            pipelines = own if source_path.resolve() == path.resolve() else _suite_pipelines(source_path, folder)
+            source_path = suite_path(source, folder).resolve()
+            if source_path not in read:
+                read[source_path] = own if source_path == path.resolve() else _suite_pipelines(source_path, folder)
+            pipelines = read[source_path]
         if named not in pipelines:
             raise SuiteError(f"{where}: pipeline {label!r} takes its configuration from {named!r} of suite "
                              f"{source!r}, which has no such pipeline (it has: {', '.join(pipelines)}).")
