@@ -5,6 +5,7 @@ import pytest
 
 from harbench.errors import SuiteError
 from harbench.experiment import SuiteData, plan_cells
+from harbench.reporting.markdown import settings_section
 from harbench.runner.store import ResultStore
 from harbench.runner.suite import load_suite
 from tests.conftest import SYNTHETIC_ID
@@ -96,3 +97,24 @@ def test_a_bad_reference_is_named_with_the_file(tmp_path, text, message):
     with pytest.raises(SuiteError, match=message) as raised:
         _pipelines(tmp_path, "bad", text)
     assert "bad.toml" in str(raised.value) or "nowhere" in str(raised.value)
+
+
+def test_the_report_lists_each_pipelines_settings_and_where_a_reference_took_them_from(tmp_path):
+    _write(tmp_path, "recipes", RECIPE)
+    suite = load_suite(str(_write(tmp_path, "table", """
+[pipelines."cnn@longer"]
+from = { suite = "recipes", pipeline = "cnn" }
+max_epochs = 9
+
+[pipelines."handcrafted+svm"]
+learner = { C = 10.0, gamma = "scale" }
+search = { grid = {}, folds = 3 }
+
+[pipelines.minirocket]
+""")))
+    assert suite.origins == {"cnn@longer": "recipes:cnn"}
+    rows = "\n".join(settings_section(suite))
+    assert '| `cnn@longer` | max_epochs = 9, patience = 2, batch_size = 8 | `recipes:cnn` |' in rows
+    assert ('| `handcrafted+svm` | learner = { C = 10.0, gamma = "scale" }, search = { grid = {}, folds = 3 } | – |'
+            in rows)
+    assert "| `minirocket` | its defaults | – |" in rows

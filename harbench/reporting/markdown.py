@@ -379,6 +379,37 @@ def notes_section(notes: dict[str, str]) -> list[str]:
             *(f"- `{pipeline}`: {text}" for pipeline, text in notes.items()), ""]
 
 
+def _setting(value: object) -> str:
+    """A suite-file value as TOML writes it: ``"scale"``, ``[96, 192]``, ``{ C = 10.0 }``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_setting(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_setting(item)}" for key, item in value.items()) + " }" if value else "{}"
+    return str(value)
+
+
+def settings_section(suite) -> list[str]:
+    """Each pipeline's parameters as the suite file gives them (``from`` resolved, and where it
+    was taken from), so that a row can be cited with the settings that produced it."""
+    origins = suite.origins
+    rows = []
+    for pipeline, config in suite.pipelines.items():
+        settings = ", ".join(f"{key} = {_setting(value)}" for key, value in config.items()) or "its defaults"
+        if pipeline in suite.pipeline_datasets:
+            settings += f" (runs on {', '.join(suite.pipeline_datasets[pipeline])})"
+        rows.append([f"`{pipeline}`", settings] + ([f"`{origins[pipeline]}`" if pipeline in origins else "–"]
+                                                  if origins else []))
+    header = ["pipeline", "settings in the suite"] + (["taken from (suite:pipeline)"] if origins else [])
+    return ["## Pipeline settings", "",
+            "The parameters the suite gives each pipeline; anything not named is the default of the pipeline's "
+            "class (every result stores its full configuration, defaults included, in `config`).", "",
+            table(header, rows), ""]
+
+
 def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict],
            perf: pd.DataFrame | None = None, figures: dict | None = None,
            uncertainty: dict[tuple[str, str], BlockUncertainty] | None = None,
@@ -396,6 +427,7 @@ def render(suite, splits: list[dict], summary: pd.DataFrame, records: list[dict]
     for description in splits:
         lines += _setup_section(description, suite.protocol, len(suite.seeds))
     lines += notes_section(suite.notes)
+    lines += settings_section(suite)
     lines += ["## Results", ""]
     classes = {description["dataset"]: description["classes"] for description in splits}
     for (dataset, protocol), part in summary.groupby(["dataset", "protocol"], sort=False):

@@ -67,7 +67,9 @@ _WINDOWING_KEYS = {"length", "step"}
 
 @dataclass(frozen=True)
 class Suite:
-    """A parsed, checked suite file."""
+    """A parsed, checked suite file. ``pipelines`` holds each pipeline's configuration as the
+    file gives it, references (``from``) resolved; ``origins`` says, for those written with
+    ``from``, which ``"suite:pipeline"`` it was taken from."""
 
     name: str
     description: str
@@ -83,6 +85,7 @@ class Suite:
     pipeline_datasets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fusion: dict = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def runs_on(self, pipeline: str, dataset: str) -> bool:
         """Whether ``pipeline`` runs on ``dataset`` (every dataset unless it names some)."""
@@ -117,8 +120,8 @@ def load_suite(name_or_path: str, suites_dir: Path = SUITES_DIR) -> Suite:
     extending = "extends" in raw
     if extending:
         raw = _extend(raw, where, path.parent)
-    raw = _resolve_references(raw, where, path, path.parent)
-    return check_suite(raw, where, extending)
+    raw, origins = _resolve_references(raw, where, path, path.parent)
+    return check_suite(raw, where, extending, origins)
 
 
 def _read(path: Path) -> dict:
@@ -151,12 +154,16 @@ def _suite_pipelines(path: Path, folder: Path) -> dict:
     return raw.get("pipelines", {})
 
 
-def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> dict:
+def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> tuple[dict, dict[str, str]]:
     """``raw`` with every pipeline's ``from`` replaced by the configuration it names (see the
-    module docstring); a chain of references is followed, a cycle is an error."""
+    module docstring; a chain of references is followed, a cycle is an error), and where each
+    pipeline that names one takes its configuration from (``"suite:pipeline"``)."""
     if not isinstance(raw.get("pipelines"), dict):
-        return raw
+        return raw, {}
     own = raw["pipelines"]
+    origins = {pipeline: f"{config['from'].get('suite', path.stem)}:{config['from'].get('pipeline', pipeline)}"
+               for pipeline, config in own.items()
+               if isinstance(config, dict) and isinstance(config.get("from"), dict)}
     read: dict[Path, dict] = {}  # the pipelines of each other suite named, read once
 
     def resolve(suite: str, pipelines: dict, pipeline: str, chain: tuple[str, ...]) -> dict:
@@ -186,7 +193,7 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> dict
         taken.pop("datasets", None)
         return {**taken, **config}
 
-    return {**raw, "pipelines": {pipeline: resolve(path.stem, own, pipeline, ()) for pipeline in own}}
+    return {**raw, "pipelines": {pipeline: resolve(path.stem, own, pipeline, ()) for pipeline in own}}, origins
 
 
 def _perturbations(raw: dict, where: str) -> tuple[dict[str, tuple[float | str, ...]], int]:
@@ -281,9 +288,10 @@ def _notes(raw: dict, pipelines: dict, where: str, extending: bool) -> dict[str,
     return notes
 
 
-def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
+def check_suite(raw: dict, where: str, extending: bool = False, origins: dict[str, str] | None = None) -> Suite:
     """A `Suite` from the parsed TOML ``raw``; ``where`` (the file) is named in every error;
-    ``extending`` when ``raw`` extends another suite (see the module docstring)."""
+    ``extending`` when ``raw`` extends another suite (see the module docstring); ``origins``:
+    where pipelines written with ``from`` took their configuration (``"suite:pipeline"``)."""
     unknown = sorted(set(raw) - _TOP_LEVEL_KEYS)
     if unknown:
         raise SuiteError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP_LEVEL_KEYS)}.")
@@ -325,4 +333,5 @@ def check_suite(raw: dict, where: str, extending: bool = False) -> Suite:
         pipelines={pipeline: dict(config) for pipeline, config in pipelines.items()}, windowing=dict(windowing),
         latency_calls=int(raw.get("latency_calls", 200)), path=where, perturbations=perturbations,
         perturbation_seed=perturbation_seed, pipeline_datasets=restricted, fusion=fusion, notes=notes,
+        origins={pipeline: origin for pipeline, origin in (origins or {}).items() if pipeline in pipelines},
     )
