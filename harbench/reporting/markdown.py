@@ -401,8 +401,8 @@ def settings_section(suite) -> list[str]:
         settings = ", ".join(f"{key} = {_setting(value)}" for key, value in config.items()) or "its defaults"
         if pipeline in suite.pipeline_datasets:
             settings += f" (runs on {', '.join(suite.pipeline_datasets[pipeline])})"
-        rows.append([f"`{pipeline}`", settings] + ([f"`{origins[pipeline]}`" if pipeline in origins else "–"]
-                                                  if origins else []))
+        origin = [f"`{origins[pipeline]}`" if pipeline in origins else "–"] if origins else []
+        rows.append([f"`{pipeline}`", settings, *origin])
     header = ["pipeline", "settings in the suite"] + (["taken from (suite:pipeline)"] if origins else [])
     return ["## Pipeline settings", "",
             "The parameters the suite gives each pipeline; anything not named is the default of the pipeline's "

@@ -161,9 +161,7 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> tupl
     if not isinstance(raw.get("pipelines"), dict):
         return raw, {}
     own = raw["pipelines"]
-    origins = {pipeline: f"{config['from'].get('suite', path.stem)}:{config['from'].get('pipeline', pipeline)}"
-               for pipeline, config in own.items()
-               if isinstance(config, dict) and isinstance(config.get("from"), dict)}
+    origins: dict[str, str] = {}
     read: dict[Path, dict] = {}  # the pipelines of each other suite named, read once
 
     def resolve(suite: str, pipelines: dict, pipeline: str, chain: tuple[str, ...]) -> dict:
@@ -189,11 +187,14 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> tupl
         if named not in pipelines:
             raise SuiteError(f"{where}: pipeline {label!r} takes its configuration from {named!r} of suite "
                              f"{source!r}, which has no such pipeline (it has: {', '.join(pipelines)}).")
+        if not chain:
+            origins[pipeline] = f"{source}:{named}"
         taken = resolve(source, pipelines, named, (*chain, label))
         taken.pop("datasets", None)
         return {**taken, **config}
 
-    return {**raw, "pipelines": {pipeline: resolve(path.stem, own, pipeline, ()) for pipeline in own}}, origins
+    pipelines = {pipeline: resolve(path.stem, own, pipeline, ()) for pipeline in own}
+    return {**raw, "pipelines": pipelines}, origins
 
 
 def _perturbations(raw: dict, where: str) -> tuple[dict[str, tuple[float | str, ...]], int]:
