@@ -180,7 +180,11 @@ def _resolve_references(raw: dict, where: str, path: Path, folder: Path) -> tupl
                              f"{{ suite = \"uci_har_budgets\", pipeline = \"resnet@paper\" }}, got {reference!r}.")
         source, named = reference.get("suite", suite), reference.get("pipeline", pipeline)
         if source != suite:
-            source_path = suite_path(source, folder).resolve()
+            try:
+                source_path = suite_path(source, folder).resolve()
+            except SuiteError as error:
+                raise SuiteError(f"{where}: pipeline {label!r} takes its configuration from suite {source!r}: "
+                                 f"{error}") from error
             if source_path not in read:
                 read[source_path] = own if source_path == path.resolve() else _suite_pipelines(source_path, folder)
             pipelines = read[source_path]
