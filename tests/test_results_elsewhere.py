@@ -98,3 +98,13 @@ def test_the_device_table_names_the_processor_of_results_stored_before_devices_n
     row = next(line for line in "\n".join(lines).splitlines() if line.startswith("| `cnn`"))
     assert "cpu: AMD EPYC (avx512_core_bf16) (tensorflow, 2 threads)" in row
     assert "cpu: Intel(R) Xeon(R) Processor (instruction set not recorded) (tensorflow, 2 threads)" in row
+    assert "Runs of `cnn` span several devices: their median timings mix those devices" in "\n".join(lines)
+
+
+def test_the_device_table_flags_no_pipeline_whose_runs_share_one_device():
+    from harbench.reporting.markdown import _compute_lines
+
+    compute = {"backend": "jax", "device": "gpu: NVIDIA H200", "threads": 16}
+    record = {"pipeline": "resnet", "environment": {"cpu": "AMD EPYC"}, "provenance": {"compute": compute}}
+    lines = _compute_lines([record, record, record])
+    assert not any("span several devices" in line for line in lines)

@@ -310,8 +310,13 @@ def _compute_lines(records: list[dict]) -> list[str]:
     if not where:
         return []
     rows = [[f"`{pipeline}`", "; ".join(sorted(devices))] for pipeline, devices in where.items()]
-    return ["Device of each deep learner's runs (part of their results' keys; compare timings within one device "
-            "only):", "", table(["pipeline", "device (backend, threads)"], rows), ""]
+    lines = ["Device of each deep learner's runs (part of their results' keys; compare timings within one device "
+             "only):", "", table(["pipeline", "device (backend, threads)"], rows), ""]
+    spanning = [f"`{pipeline}`" for pipeline, devices in where.items() if len(devices) > 1]
+    if spanning:
+        lines += [f"Runs of {', '.join(spanning)} span several devices: their median timings mix those devices, "
+                  "so they compare with no other row's.", ""]
+    return lines
 
 
 def _perf_section(perf: pd.DataFrame) -> list[str]:
