@@ -124,6 +124,29 @@ def with_results_from_elsewhere(planned: list[PlannedCell], store: ResultStore) 
     return [elsewhere.get(item.cell.key, item) for item in planned]
 
 
+def with_newest_results(planned: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
+    """``planned``, with each deep learner's cell replaced by the most recently finished of its
+    setting's stored results (same `Cell.setting_key`, any backend, device or thread count) that
+    is stored with all of its robustness cells; a cell with none stays as planned.
+
+    Reports plan through this rather than `with_results_from_elsewhere`, so that a page does not
+    depend on the machine that renders it: where one setting is stored on several devices,
+    preferring this machine's would make the committed reports change with the processor of
+    whoever regenerates them. A result computed here with `harbench run --only-this-device` is
+    the newest of its setting, so the report then shows it."""
+    sensitive = [item for item in planned if item.cell.compute is not None]
+    if not sensitive:
+        return planned
+    computes = computes_by_setting(store)
+    newest = {}
+    for item in sensitive:
+        complete = [other for other in map(item.computed_with, computes.get(item.cell.setting_key, []))
+                    if all(map(store.has, other.all_keys()))]
+        if complete:
+            newest[item.cell.key] = max(complete, key=lambda other: store.load(other.cell.key)["finished_at"])
+    return [newest.get(item.cell.key, item) for item in planned]
+
+
 def check_selection(suite: Suite, pipelines: list[str] | None, seeds: list[int] | None) -> None:
     """Refuse ``pipelines`` or ``seeds`` that ``suite`` does not have, listing those it has."""
     unknown_pipelines = sorted(set(pipelines or ()) - set(suite.pipelines))

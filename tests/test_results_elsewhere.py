@@ -1,12 +1,13 @@
 """Deep results computed with another backend, device or thread count: reused, reported and
 kept as valid results of the same setting, never recomputed silently nor verified as if local."""
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
+from harbench.experiment import SuiteData, plan_cells, with_newest_results, with_results_from_elsewhere
 from harbench.models.base import WindowClassifier
 from harbench.reporting.report import write_report
 from harbench.runner.cells import Cell
@@ -61,6 +62,18 @@ def test_a_run_reuses_a_result_computed_elsewhere_and_says_where_unless_told_to_
     assert summary.computed == 1 and len(stored_on_gpu.stored_keys()) == 2
     (planned,) = with_results_from_elsewhere(plan_cells(suite, SuiteData(suite, stored_on_gpu)), stored_on_gpu)
     assert planned.cell.compute["device"] == "cpu", "this machine's own result is preferred once it exists"
+
+
+@pytest.mark.slow
+def test_a_report_takes_a_settings_newest_result_whatever_machine_renders_it(stored_on_gpu, suite, monkeypatch):
+    time.sleep(1.1)  # records' finish times are in whole seconds
+    run_suite(suite, stored_on_gpu, log=lambda line: None, only_this_device=True)
+    computing_on(monkeypatch, GPU)
+    planned = plan_cells(suite, SuiteData(suite, stored_on_gpu))
+    (here,) = with_results_from_elsewhere(planned, stored_on_gpu)
+    (reported,) = with_newest_results(planned, stored_on_gpu)
+    assert here.cell.compute["device"] == "NVIDIA H200", "a run on the GPU machine reuses its own result"
+    assert reported.cell.compute["device"] == "cpu", "the report shows the newest, computed on the CPU"
 
 
 @pytest.mark.slow

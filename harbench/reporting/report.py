@@ -12,7 +12,7 @@ import pandas as pd
 from harbench.atomic import write_text_atomically
 from harbench.datasets.catalog import dataset_ids, get_dataset
 from harbench.errors import DataIntegrityError, HarbenchError
-from harbench.experiment import SuiteData, plan_cells, splits_name, with_results_from_elsewhere
+from harbench.experiment import SuiteData, plan_cells, splits_name, with_newest_results
 from harbench.reporting.aggregate import runs_table, summary_table
 from harbench.reporting.epoch_selection import epoch_selection_section
 from harbench.reporting.figures import suite_figures
@@ -78,7 +78,7 @@ def write_suite_files(suite: Suite, store: ResultStore, reports_dir: Path) -> li
             raise MissingResultsError(f"{suite.name}: no stored results for dataset {dataset!r}; run "
                                       f"`harbench run {suite.name}` first.")
         splits.append(description)
-    planned = with_results_from_elsewhere(plan_cells(suite, data), store)
+    planned = with_newest_results(plan_cells(suite, data), store)
     perturbed = [cell for item in planned for cell in item.perturbed]
     missing = [cell.label() for cell in (*(item.cell for item in planned), *perturbed) if not store.has(cell.key)]
     if missing:
