@@ -250,6 +250,11 @@ def test_a_mismatch_says_where_the_stored_cell_was_computed_when_that_is_not_her
     (hint,) = where_computed({"cpu": "Intel(R) Xeon(R) Processor"}, here)  # stored before kernels were recorded
     assert "stored on Intel(R) Xeon(R) Processor (its BLAS kernels not recorded), recomputed on AMD EPYC" in hint
     assert where_computed({"cpu": "AMD EPYC"}, here) == []
+    avx2, avx512 = {**here, "cpu_instruction_set": "avx2"}, {**here, "cpu_instruction_set": "avx512_core_bf16"}
+    (hint,) = where_computed(avx512, avx2)
+    assert "stored on a processor with avx512_core_bf16, recomputed on one with avx2" in hint
+    withheld = {"settings": {"NPY_DISABLE_CPU_FEATURES": "AVX512F"}}
+    assert where_computed({**avx512, **withheld}, {**avx2, **withheld}) == []
 
 
 def test_every_result_records_the_blas_kernels_it_was_computed_with():

@@ -19,8 +19,11 @@ PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost-cpu", "xgboost"
             "tensorflow", "keras", "jax", "jaxlib", "aeon", "numba", "pooch", "threadpoolctl")
 # OpenBLAS's choice of kernels, read once when it loads (e.g. OPENBLAS_CORETYPE=SkylakeX).
 BLAS_KERNEL_VARIABLE = "OPENBLAS_CORETYPE"
+# NumPy's choice of SIMD loops (it picks AVX-512 ones where the processor has them, and some
+# round differently from the AVX2 ones): the features it may not use, e.g. "AVX512F AVX512_SKX".
+SIMD_VARIABLE = "NPY_DISABLE_CPU_FEATURES"
 # Settings read from the environment that change speed or numerics of the measured code.
-SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", BLAS_KERNEL_VARIABLE)
+SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", BLAS_KERNEL_VARIABLE, SIMD_VARIABLE)
 
 
 # Paths of a checkout that results and reports are written to: changes there do not make the code dirty.

@@ -12,9 +12,10 @@ last bits). Timings are not compared: they are measurements, not results.
 
 A classical learner's result depends on the BLAS kernels too (OpenBLAS chooses them by
 processor: `uci_har`'s logistic regression predicts 2 of 2,996 windows differently with
-OpenBLAS's ``Haswell`` kernels than with its ``SkylakeX`` ones). A mismatch therefore says
-where the stored cell was computed when that differs from here (`where_computed`): the BLAS
-kernels it records, else its processor, and how to recompute it with the same kernels.
+OpenBLAS's ``Haswell`` kernels than with its ``SkylakeX`` ones), and on NumPy's SIMD loops,
+which it also picks by processor. A mismatch therefore says where the stored cell was computed
+when that differs from here (`where_computed`): the BLAS kernels it records, else its
+processor, and how to recompute it with the same kernels.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 
 from harbench.experiment import SuiteData, plan_cells, with_results_from_elsewhere
 from harbench.runner.cells import Cell, PlannedCell, describe_compute
-from harbench.runner.environment import BLAS_KERNEL_VARIABLE
+from harbench.runner.environment import BLAS_KERNEL_VARIABLE, SIMD_VARIABLE
 from harbench.runner.execute import run_cell
 from harbench.runner.predictions import Predictions
 from harbench.runner.store import ResultStore
@@ -83,11 +84,16 @@ def where_computed(stored: dict, here: dict) -> list[str]:
     kernels (or, where it does not record them, its processor) when they are not this one's."""
     theirs, mine = stored.get("blas_kernels"), here.get("blas_kernels", {})
     if theirs is not None:
-        if theirs == mine:
-            return []
-        kernels = ", ".join(sorted(set(theirs.values())))
-        return [f"stored with BLAS kernels {theirs}, recomputed with {mine}: recompute with "
-                f"{BLAS_KERNEL_VARIABLE}={kernels} on a processor that has them"]
+        if theirs != mine:
+            kernels = ", ".join(sorted(set(theirs.values())))
+            return [f"stored with BLAS kernels {theirs}, recomputed with {mine}: recompute with "
+                    f"{BLAS_KERNEL_VARIABLE}={kernels} on a processor that has them"]
+        simd = [environment.get("cpu_instruction_set") for environment in (stored, here)]
+        settings = [environment.get("settings", {}).get(SIMD_VARIABLE) for environment in (stored, here)]
+        if simd[0] != simd[1] and settings[0] == settings[1] is None:
+            return [f"stored on a processor with {simd[0]}, recomputed on one with {simd[1]}: NumPy picks its "
+                    f"SIMD loops by processor ({SIMD_VARIABLE} withholds some)"]
+        return []
     if stored.get("cpu") != here.get("cpu"):
         return [f"stored on {stored.get('cpu')} (its BLAS kernels not recorded), recomputed on {here.get('cpu')}: "
                 f"processors differ in the BLAS kernels they get; {BLAS_KERNEL_VARIABLE} chooses them"]
