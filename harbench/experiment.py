@@ -116,12 +116,18 @@ def with_results_from_elsewhere(planned: list[PlannedCell], store: ResultStore) 
     computes = computes_by_setting(store)
     elsewhere = {}
     for item in incomplete:
-        for compute in computes.get(item.cell.setting_key, []):
-            other = item.computed_with(compute)
-            if all(map(store.has, other.all_keys())):
-                elsewhere[item.cell.key] = other
-                break
+        stored = stored_computations(item, computes, store)
+        if stored:
+            elsewhere[item.cell.key] = stored[0]
     return [elsewhere.get(item.cell.key, item) for item in planned]
+
+
+def stored_computations(item: PlannedCell, computes: dict[str, list[dict]], store: ResultStore) -> list[PlannedCell]:
+    """``item`` as computed with each ``compute`` of its setting (``computes``:
+    `computes_by_setting`) under which it is stored with all of its robustness cells, in that
+    sorted order."""
+    return [other for other in map(item.computed_with, computes.get(item.cell.setting_key, []))
+            if all(map(store.has, other.all_keys()))]
 
 
 def with_newest_results(planned: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
@@ -140,10 +146,9 @@ def with_newest_results(planned: list[PlannedCell], store: ResultStore) -> list[
     computes = computes_by_setting(store)
     newest = {}
     for item in sensitive:
-        complete = [other for other in map(item.computed_with, computes.get(item.cell.setting_key, []))
-                    if all(map(store.has, other.all_keys()))]
-        if complete:
-            newest[item.cell.key] = max(complete, key=lambda other: store.load(other.cell.key)["finished_at"])
+        stored = stored_computations(item, computes, store)
+        if stored:
+            newest[item.cell.key] = max(stored, key=lambda other: store.load(other.cell.key)["finished_at"])
     return [newest.get(item.cell.key, item) for item in planned]
 
 

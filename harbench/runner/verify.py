@@ -90,7 +90,7 @@ def where_computed(stored: dict, here: dict) -> list[str]:
                     f"{BLAS_KERNEL_VARIABLE}={kernels} on a processor that has them"]
         simd = [environment.get("cpu_instruction_set") for environment in (stored, here)]
         settings = [environment.get("settings", {}).get(SIMD_VARIABLE) for environment in (stored, here)]
-        if simd[0] != simd[1] and settings[0] == settings[1] is None:
+        if simd[0] != simd[1] and settings == [None, None]:
             return [f"stored on a processor with {simd[0]}, recomputed on one with {simd[1]}: NumPy picks its "
                     f"SIMD loops by processor ({SIMD_VARIABLE} withholds some)"]
         return []
