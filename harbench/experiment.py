@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 import numpy as np
 
@@ -111,23 +112,7 @@ def with_results_from_elsewhere(planned: list[PlannedCell], store: ResultStore) 
     computes such cells here instead."""
     incomplete = [item for item in planned
                   if item.cell.compute is not None and not all(map(store.has, item.all_keys()))]
-    if not incomplete:
-        return planned
-    computes = computes_by_setting(store)
-    elsewhere = {}
-    for item in incomplete:
-        stored = stored_computations(item, computes, store)
-        if stored:
-            elsewhere[item.cell.key] = stored[0]
-    return [elsewhere.get(item.cell.key, item) for item in planned]
-
-
-def stored_computations(item: PlannedCell, computes: dict[str, list[dict]], store: ResultStore) -> list[PlannedCell]:
-    """``item`` as computed with each ``compute`` of its setting (``computes``:
-    `computes_by_setting`) under which it is stored with all of its robustness cells, in that
-    sorted order."""
-    return [other for other in map(item.computed_with, computes.get(item.cell.setting_key, []))
-            if all(map(store.has, other.all_keys()))]
+    return _with_stored_computations(planned, incomplete, store, choose=lambda stored: stored[0])
 
 
 def with_newest_results(planned: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
@@ -140,16 +125,28 @@ def with_newest_results(planned: list[PlannedCell], store: ResultStore) -> list[
     preferring this machine's would make the committed reports change with the processor of
     whoever regenerates them. A result computed here with `harbench run --only-this-device` is
     the newest of its setting, so the report then shows it."""
+    def finished_at(item: PlannedCell) -> str:
+        return store.load(item.cell.key)["finished_at"]
+
     sensitive = [item for item in planned if item.cell.compute is not None]
-    if not sensitive:
+    return _with_stored_computations(planned, sensitive, store, choose=lambda stored: max(stored, key=finished_at))
+
+
+def _with_stored_computations(planned: list[PlannedCell], replaceable: list[PlannedCell], store: ResultStore,
+                              choose: Callable[[list[PlannedCell]], PlannedCell]) -> list[PlannedCell]:
+    """``planned``, with each of ``replaceable`` replaced by the one ``choose`` picks among its
+    computations stored with all of its robustness cells (one per compute of its setting, in
+    `computes_by_setting`'s sorted order); one with none stays as planned."""
+    if not replaceable:
         return planned
     computes = computes_by_setting(store)
-    newest = {}
-    for item in sensitive:
-        stored = stored_computations(item, computes, store)
+    chosen = {}
+    for item in replaceable:
+        stored = [other for other in map(item.computed_with, computes.get(item.cell.setting_key, []))
+                  if all(map(store.has, other.all_keys()))]
         if stored:
-            newest[item.cell.key] = max(stored, key=lambda other: store.load(other.cell.key)["finished_at"])
-    return [newest.get(item.cell.key, item) for item in planned]
+            chosen[item.cell.key] = choose(stored)
+    return [chosen.get(item.cell.key, item) for item in planned]
 
 
 def check_selection(suite: Suite, pipelines: list[str] | None, seeds: list[int] | None) -> None:
