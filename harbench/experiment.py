@@ -87,8 +87,9 @@ class SuiteData:
 def computes_by_setting(store: ResultStore) -> dict[str, list[dict]]:
     """Setting key (`Cell.setting_key`) -> every ``compute`` (backend, device, threads) with which
     a cell of that setting is stored, for the stored cells of compute-sensitive learners; in
-    sorted order. Reads every stored record (a quarter of a second for 600 cells), so it is
-    called only when some planned deep-learner cell is not stored for this machine."""
+    sorted order. Reads every stored record (a quarter of a second for 600 cells), so
+    `_with_stored_computations` calls it only when some planned deep-learner cell may be
+    replaced: one not stored for this machine (run, verify) or any (reports)."""
     computes: dict[str, list[dict]] = {}
     for key in store.stored_keys():
         record = store.load(key)
